@@ -1,0 +1,51 @@
+# ivig-graph -- `make run` serves the graph, `make test` runs every test. Both install what they need.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATASET ?= build/dataset
+HOST ?= 127.0.0.1
+PORT ?= 8000
+INPUTS := $(shell find ontology data -type f 2>/dev/null) $(wildcard ivig_graph/*.py)
+
+.PHONY: help install build run test lint format clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the package with its development tools
+
+$(DATASET)/manifest.json: $(STAMP) $(INPUTS)
+	$(BIN)/ivig-graph build --dataset $(DATASET)
+
+build: $(DATASET)/manifest.json ## Build the dataset (load -> validate -> reason -> write)
+
+run: build ## Serve the graph at http://$(HOST):$(PORT)/sparql on the embedded store
+	$(BIN)/ivig-graph serve --dataset $(DATASET) --host $(HOST) --port $(PORT)
+
+test: install ## Install everything and run all tests (lint included)
+	$(BIN)/ruff check ivig_graph tests
+	$(BIN)/ruff format --check ivig_graph tests
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: install ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check ivig_graph tests
+	$(BIN)/ruff format --check ivig_graph tests
+	$(BIN)/mypy
+
+format: install ## Format the code with ruff
+	$(BIN)/ruff check --fix ivig_graph tests
+	$(BIN)/ruff format ivig_graph tests
+
+clean: ## Remove build output (keeps .venv)
+	rm -rf build dist tests/artifacts

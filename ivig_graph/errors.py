@@ -1,0 +1,41 @@
+"""The project's errors. Each message says what went wrong and what to do next.
+
+Non-conformance of the data is a report (see ``validate``); these are for input that cannot be
+used at all. ``cli`` maps each class to a documented exit code.
+"""
+
+
+class IvigGraphError(Exception):
+    """Base class: an error the user can act on."""
+
+    exit_code = 1
+
+
+class CurationError(IvigGraphError):
+    """A record in data/ breaks a rule; the message names the record and the rule."""
+
+    exit_code = 3
+
+
+class ValidationFailed(IvigGraphError):
+    """SHACL shapes or QC checks found violations; the message lists them."""
+
+    exit_code = 3
+
+
+class InconsistentOntology(IvigGraphError):
+    """OWL RL reasoning reported an inconsistency."""
+
+    exit_code = 4
+
+
+class DatasetNotBuilt(IvigGraphError):
+    """No built dataset where one was expected."""
+
+    exit_code = 5
+
+
+class QueryError(IvigGraphError):
+    """A SPARQL query that cannot be parsed or is not allowed."""
+
+    exit_code = 2

@@ -1,0 +1,94 @@
+"""The ontology's terms as a closed namespace, plus the IRIs of the dataset's graphs and data.
+
+``IVIG`` mirrors ontology/ivig.ttl term for term (tests/test_vocab.py keeps the two in step):
+a typo such as ``IVIG.mechansim`` raises at the line that makes it.
+"""
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DefinedNamespace
+
+
+class IVIG(DefinedNamespace):
+    """https://w3id.org/ivig/ontology# -- the IVIG uses ontology."""
+
+    _NS = Namespace("https://w3id.org/ivig/ontology#")
+    _fail = True
+
+    # Classes of the contract
+    Therapy: URIRef
+    Condition: URIRef
+    Indication: URIRef
+    Category: URIRef
+    Mechanism: URIRef
+    ApprovalStatus: URIRef
+    Intent: URIRef
+    # Provenance classes
+    SourceDocument: URIRef
+    SourceList: URIRef
+    # Kinds of condition
+    AutoimmuneDisorder: URIRef
+    AlloimmuneDisorder: URIRef
+    TransplantImmuneComplication: URIRef
+    Immunodeficiency: URIRef
+    InfectionRisk: URIRef
+    InfectiousDisease: URIRef
+    Malignancy: URIRef
+    InflammatoryDisorder: URIRef
+    GeneticDisorder: URIRef
+    # Fixed individuals
+    IVIG: URIRef
+    ImmuneSuppression: URIRef
+    ImmuneBoosting: URIRef
+    FDAApproved: URIRef
+    OffLabel: URIRef
+    Treatment: URIRef
+    Prevention: URIRef
+    # Object properties
+    approvalStatus: URIRef
+    category: URIRef
+    intent: URIRef
+    mechanism: URIRef
+    therapy: URIRef
+    condition: URIRef
+    indication: URIRef
+    # Datatype and annotation properties
+    sourceLabel: URIRef
+    sourceText: URIRef
+    sourceLine: URIRef
+    mechanismNote: URIRef
+    mechanismBasis: URIRef
+    icd10cmRelease: URIRef
+    donorCountLowerBound: URIRef
+    mainImmunoglobulinClass: URIRef
+    infusionIntervalMinWeeks: URIRef
+    infusionIntervalMaxWeeks: URIRef
+    preparedFrom: URIRef
+    approvedUseScope: URIRef
+
+
+ONTOLOGY_IRI = URIRef("https://w3id.org/ivig/ontology")
+
+# The dataset's named graphs; the default graph is their union.
+ONTOLOGY_GRAPH = URIRef("https://w3id.org/ivig/graph/ontology")
+ASSERTED_GRAPH = URIRef("https://w3id.org/ivig/graph/asserted")
+INFERRED_GRAPH = URIRef("https://w3id.org/ivig/graph/inferred")
+GRAPHS = (ONTOLOGY_GRAPH, ASSERTED_GRAPH, INFERRED_GRAPH)
+
+# Data: conditions, categories, sources and indications.
+ID = Namespace("https://w3id.org/ivig/id/")
+CONDITION = Namespace("https://w3id.org/ivig/id/condition/")
+INDICATION = Namespace("https://w3id.org/ivig/id/indication/")
+CATEGORY = Namespace("https://w3id.org/ivig/id/category/")
+SOURCE = Namespace("https://w3id.org/ivig/id/source/")
+CATEGORY_SCHEME = URIRef("https://w3id.org/ivig/id/scheme/categories")
+
+ICD10CM = Namespace("http://purl.bioontology.org/ontology/ICD10CM/")
+
+PREFIXES = {
+    "ivig": str(IVIG._NS),
+    "condition": str(CONDITION),
+    "indication": str(INDICATION),
+    "category": str(CATEGORY),
+    "source": str(SOURCE),
+    "icd10cm": str(ICD10CM),
+}
