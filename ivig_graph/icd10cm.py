@@ -1,0 +1,22 @@
+"""ICD-10-CM codes, checked offline against the code set shipped by simple-icd-10-cm (pinned)."""
+
+from __future__ import annotations
+
+import simple_icd_10_cm as cm
+
+from .errors import CurationError
+
+
+def is_code(code: str) -> bool:
+    """A real ICD-10-CM category or subcategory code (not a chapter or a block of categories)."""
+    return bool(cm.is_valid_item(code)) and not cm.is_chapter_or_block(code)
+
+
+def describe(code: str) -> str:
+    """The official description of ``code``; CurationError if it is not an ICD-10-CM code."""
+    if not is_code(code):
+        raise CurationError(
+            f"ICD-10-CM code {code!r} in data/icd10cm.toml is not in the code set shipped by "
+            "simple-icd-10-cm: check it against the official tabular list and fix or remove it."
+        )
+    return str(cm.get_description(code))

@@ -1,0 +1,123 @@
+"""Reasoning: the OWL 2 RL closure (owlrl) of ontology + asserted facts, kept only where useful.
+
+owlrl adds every triple OWL 2 RL entails, most of them noise to a user. ``useful_inferences``
+keeps what a user of this graph can use and drops, with the reason:
+
+- triples whose subject is a literal or a blank node: owlrl emits literal-subject triples (not
+  valid RDF) from its datatype rules, and blank-node subjects are anonymous OWL restrictions;
+- triples about the RDF, RDFS, OWL and XSD vocabularies themselves (their axioms);
+- triples whose object is a blank node (membership of an anonymous restriction class);
+- anything whose object is owl:Thing or rdfs:Resource (``rdf:type``, ``rdfs:subClassOf``,
+  ``rdfs:domain``, ``rdfs:range`` to the top class say nothing);
+- ``rdf:type`` to the generic classes owl:NamedIndividual, rdfs:Class, owl:Class, rdf:Property
+  and the property kinds (owl:ObjectProperty, ...), which say nothing new;
+- reflexive links (``x owl:sameAs x``, ``C rdfs:subClassOf C``, equivalences to self);
+- anything already asserted in the ontology or the data.
+
+An inconsistency owlrl detects is reported by it as triples, not an exception; ``reason`` turns
+it into ``InconsistentOntology`` so the build fails.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import owlrl
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from .errors import InconsistentOntology
+
+W3C_VOCABULARIES = (str(RDF), str(RDFS), str(OWL), str(XSD))
+TOP_CLASSES = frozenset({OWL.Thing, RDFS.Resource})
+GENERIC_TYPES = frozenset(
+    {
+        OWL.NamedIndividual,
+        RDFS.Class,
+        OWL.Class,
+        RDF.Property,
+        OWL.ObjectProperty,
+        OWL.DatatypeProperty,
+        OWL.AnnotationProperty,
+        OWL.FunctionalProperty,
+        OWL.InverseFunctionalProperty,
+        OWL.TransitiveProperty,
+        OWL.SymmetricProperty,
+        RDFS.Datatype,
+        RDFS.Literal,
+    }
+)
+REFLEXIVE_PREDICATES = frozenset(
+    {
+        OWL.sameAs,
+        OWL.equivalentClass,
+        OWL.equivalentProperty,
+        RDFS.subClassOf,
+        RDFS.subPropertyOf,
+    }
+)
+OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
+
+
+def _in_w3c_vocabulary(node: Node) -> bool:
+    return isinstance(node, URIRef) and str(node).startswith(W3C_VOCABULARIES)
+
+
+def is_useful(triple: tuple[Node, Node, Node]) -> bool:
+    """Whether an inferred triple is worth keeping (see the module docstring for each rule)."""
+    subject, predicate, obj = triple
+    if isinstance(subject, Literal | BNode) or isinstance(obj, BNode):
+        return False
+    if _in_w3c_vocabulary(subject) or obj in TOP_CLASSES:
+        return False
+    if predicate == RDF.type and obj in GENERIC_TYPES:
+        return False
+    return not (predicate in REFLEXIVE_PREDICATES and subject == obj)
+
+
+def owl_rl_closure(ontology: Graph, asserted: Graph) -> Graph:
+    """The full OWL 2 RL closure of ontology + asserted facts, as owlrl computes it."""
+    closure = Graph()
+    closure += ontology
+    closure += asserted
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, rdfs_closure=False, axiomatic_triples=False, datatype_axioms=False
+    ).expand(closure)
+    return closure
+
+
+def inconsistencies(closure: Graph) -> list[str]:
+    return sorted(str(message) for message in closure.objects(None, OWLRL_ERROR))
+
+
+def useful_inferences(closure: Graph, ontology: Graph, asserted: Graph) -> Graph:
+    inferred = Graph()
+    for triple in closure:
+        if triple in ontology or triple in asserted or not is_useful(triple):
+            continue
+        inferred.add(triple)
+    return inferred
+
+
+def reason(ontology: Graph, asserted: Graph) -> Graph:
+    """What OWL 2 RL adds to ontology + facts that a user can use; raises if inconsistent."""
+    closure = owl_rl_closure(ontology, asserted)
+    problems = inconsistencies(closure)
+    if problems:
+        listing = "\n".join(f"  - {problem}" for problem in problems)
+        raise InconsistentOntology(
+            f"OWL 2 RL reasoning found {len(problems)} inconsistency(ies):\n{listing}\n"
+            "Fix the ontology or the data records involved, then build again."
+        )
+    return useful_inferences(closure, ontology, asserted)
+
+
+@dataclass(frozen=True)
+class MechanismExplanation:
+    """Why a condition has an inferred mechanism: the kind it was asserted to be and the rule."""
+
+    condition: URIRef
+    mechanism: URIRef
+    kind: URIRef
+    basis: str
+    rule: str = "OWL 2 RL cax-sco (class membership) then cls-hv2 (hasValue restriction)"
