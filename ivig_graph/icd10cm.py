@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-import simple_icd_10_cm as cm
+import warnings
+
+with warnings.catch_warnings():
+    # simple-icd-10-cm 1.5.0 loads its code set with importlib.resources' legacy API at import.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import simple_icd_10_cm as cm
 
 from .errors import CurationError
 
