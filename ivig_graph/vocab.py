@@ -86,6 +86,10 @@ ICD10CM = Namespace("http://purl.bioontology.org/ontology/ICD10CM/")
 
 PREFIXES = {
     "ivig": str(IVIG._NS),
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "prov": "http://www.w3.org/ns/prov#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "schema": "https://schema.org/",
     "condition": str(CONDITION),
     "indication": str(INDICATION),
     "category": str(CATEGORY),
