@@ -1,0 +1,82 @@
+"""The closed vocabulary class, the ontology file and the public contract stay in step."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from rdflib import OWL, RDF, RDFS, Graph, URIRef
+from rdflib.namespace import DCTERMS, SKOS
+
+from ivig_graph.resources import Sources
+from ivig_graph.vocab import IVIG, ONTOLOGY_IRI
+
+CONTRACT = Path(__file__).parent.parent / "docs" / "vocabulary.md"
+SHARED_CONTRACT = Path(__file__).parent.parent.parent / "shared" / "design" / "vocabulary.md"
+NS = str(IVIG._NS)
+
+
+@pytest.fixture(scope="module")
+def ontology_file() -> Graph:
+    return Graph().parse(Sources.default().ontology_file, format="turtle")
+
+
+def defined_terms(graph: Graph) -> set[str]:
+    return {str(s)[len(NS) :] for s in graph.subjects() if str(s).startswith(NS)}
+
+
+def test_vocab_class_mirrors_the_ontology(ontology_file: Graph) -> None:
+    in_class = {name for name in IVIG.__annotations__ if not name.startswith("_")}
+    assert in_class == defined_terms(ontology_file)
+
+
+def test_vocab_class_is_closed() -> None:
+    assert IVIG.mechanism == URIRef(NS + "mechanism")
+    with pytest.raises(AttributeError):
+        _ = IVIG.mechansim
+
+
+def test_every_term_has_a_label_and_a_definition(ontology_file: Graph) -> None:
+    for name in defined_terms(ontology_file):
+        term = URIRef(NS + name)
+        assert ontology_file.value(term, RDFS.label) is not None, name
+        definition = ontology_file.value(term, SKOS.definition) or ontology_file.value(
+            term, RDFS.comment
+        )
+        assert definition is not None, name
+
+
+def test_ontology_metadata(ontology_file: Graph) -> None:
+    assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in ontology_file
+    for predicate in (
+        OWL.versionIRI,
+        OWL.versionInfo,
+        DCTERMS.title,
+        DCTERMS.description,
+        DCTERMS.license,
+        DCTERMS.creator,
+        DCTERMS.created,
+    ):
+        assert ontology_file.value(ONTOLOGY_IRI, predicate) is not None, predicate
+
+
+def test_schema_org_alignment_by_subclass_without_import(ontology_file: Graph) -> None:
+    schema = "https://schema.org/"
+    assert (IVIG.Condition, RDFS.subClassOf, URIRef(schema + "MedicalCondition")) in ontology_file
+    assert (IVIG.Indication, RDFS.subClassOf, URIRef(schema + "MedicalIndication")) in ontology_file
+    assert (IVIG.Category, RDFS.subClassOf, SKOS.Concept) in ontology_file
+    assert not list(ontology_file.objects(None, OWL.imports))
+
+
+def test_every_term_of_the_public_contract_is_defined(ontology_file: Graph) -> None:
+    text = CONTRACT.read_text(encoding="utf-8")
+    contract_terms = set(re.findall(r"`ivig:([A-Za-z]+)`", text))
+    assert len(contract_terms) >= 15
+    assert contract_terms <= defined_terms(ontology_file)
+
+
+def test_contract_copy_matches_the_shared_design() -> None:
+    if not SHARED_CONTRACT.is_file():
+        pytest.skip("shared/design/vocabulary.md is not beside this checkout")
+    assert CONTRACT.read_text(encoding="utf-8") == SHARED_CONTRACT.read_text(encoding="utf-8")
