@@ -12,14 +12,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from rdflib import RDF
+
 from . import __version__
 from .build import assemble, build, check, load_inputs
 from .errors import IvigGraphError
+from .explain import explain
 from .export import FORMATS, GRAPH_CHOICES, export
 from .progress import StageDisplay
 from .query import OUTPUT_FORMATS, format_result, run
 from .resources import Sources
 from .store import DEFAULT_DIRECTORY, BuiltDataset, load_built
+from .vocab import ASSERTED_GRAPH, CONDITION, IVIG
 
 
 def _dataset_dir(value: str | None) -> Path:
@@ -92,6 +96,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_explain(args: argparse.Namespace) -> int:
+    dataset = load_built(_dataset_dir(args.dataset)).rdflib_dataset()
+    condition = CONDITION[args.slug]
+    if (condition, RDF.type, IVIG.Condition) not in dataset.graph(ASSERTED_GRAPH):
+        print(f"ivig-graph explain: no condition with slug {args.slug!r}", file=sys.stderr)
+        return 2
+    explanation = explain(dataset, condition)
+    for derivation in explanation.derivations:
+        print(f"{args.slug}: mechanism {derivation.mechanism.fragment}")
+        print(f"  because it is asserted to be: {derivation.kind_label} <{derivation.kind}>")
+        print(f"  rule: {derivation.rule}")
+        print(f"  basis: {derivation.basis}")
+    if explanation.note:
+        print(f"{args.slug}: no mechanism stated")
+        print(f"  note: {explanation.note}")
+    return 0
+
+
 def cmd_reason_check(args: argparse.Namespace) -> int:
     assemble(Sources.default())
     print("The data validates and the ontology is consistent.")
@@ -116,6 +138,11 @@ def parser() -> argparse.ArgumentParser:
 
     p = commands.add_parser("check", help="validate and reason without writing anything")
     p.set_defaults(func=cmd_reason_check)
+
+    p = commands.add_parser("explain", help="say why a condition has its mechanism (or none)")
+    p.add_argument("slug", help="the condition's slug, e.g. myasthenia-gravis")
+    p.add_argument("--dataset", help=dataset_help)
+    p.set_defaults(func=cmd_explain)
 
     p = commands.add_parser("export", help="write the dataset in an RDF format")
     p.add_argument("--format", choices=list(FORMATS), default="turtle")
