@@ -292,7 +292,7 @@ def condition_triples(record: ConditionRecord, article: list[str]) -> Graph:
     for key in record.categories:
         graph.add((condition, IVIG.category, CATEGORY[key]))
     graph.add((condition, PROV.wasDerivedFrom, source_list))
-    graph.add((condition, IVIG.sourceLine, Literal(record.line, datatype=XSD.positiveInteger)))
+    graph.add((condition, IVIG.sourceLine, Literal(record.line, datatype=XSD.integer)))
     source_text = LIST_MARKER.sub("", article[record.line - 1])
     graph.add((condition, IVIG.sourceText, Literal(source_text)))
 
