@@ -73,7 +73,9 @@ def _fail_unless_conforms(report: ValidationReport) -> None:
         raise ValidationFailed(report.text())
 
 
-def assemble(sources: Sources | None = None, progress: Progress = _quiet) -> Dataset:
+def assemble(
+    sources: Sources | None = None, progress: Progress = _quiet, reasoner: str = "owlrl"
+) -> Dataset:
     """Load, validate and reason: the dataset with its ontology, asserted and inferred graphs."""
     sources = sources or Sources.default()
     with _stage(progress, "load"):
@@ -81,7 +83,7 @@ def assemble(sources: Sources | None = None, progress: Progress = _quiet) -> Dat
     with _stage(progress, "validate"):
         _fail_unless_conforms(check(inputs, sources))
     with _stage(progress, "reason"):
-        inferred = reason(inputs.ontology, inputs.asserted)
+        inferred = reason(inputs.ontology, inputs.asserted, reasoner)
         # The checks again, now over the inferred mechanisms (e.g. no condition gets both).
         _fail_unless_conforms(check(inputs, sources, inferred))
     dataset = new_dataset()
@@ -117,11 +119,14 @@ def _icd_release(dataset: Dataset) -> str | None:
 
 
 def build(
-    directory: Path, sources: Sources | None = None, progress: Progress = _quiet
+    directory: Path,
+    sources: Sources | None = None,
+    progress: Progress = _quiet,
+    reasoner: str = "owlrl",
 ) -> BuiltDataset:
     """Run the whole pipeline and write the built dataset to ``directory``."""
     sources = sources or Sources.default()
-    dataset = assemble(sources, progress)
+    dataset = assemble(sources, progress, reasoner)
     with _stage(progress, "write"):
         built = write_built(dataset, directory, manifest_for(dataset, sources))
     return built

@@ -21,6 +21,7 @@ from .explain import explain
 from .export import FORMATS, GRAPH_CHOICES, export
 from .progress import StageDisplay
 from .query import OUTPUT_FORMATS, format_result, run
+from .reason import REASONERS
 from .resources import Sources
 from .store import DEFAULT_DIRECTORY, BuiltDataset, load_built
 from .vocab import ASSERTED_GRAPH, CONDITION, IVIG
@@ -44,7 +45,7 @@ def _print_counts(built: BuiltDataset) -> None:
 
 def cmd_build(args: argparse.Namespace) -> int:
     display = StageDisplay(sys.stderr, live=sys.stderr.isatty() and not args.quiet)
-    built = build(_dataset_dir(args.dataset), progress=display)
+    built = build(_dataset_dir(args.dataset), progress=display, reasoner=args.reasoner)
     _print_counts(built)
     return 0
 
@@ -131,6 +132,12 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("build", help="load, validate, reason and write the dataset")
     p.add_argument("--dataset", help=dataset_help)
     p.add_argument("--quiet", action="store_true", help="no live progress line")
+    p.add_argument(
+        "--reasoner",
+        choices=REASONERS,
+        default="owlrl",
+        help="owlrl (reference, default) or rules (same result, faster; for large graphs)",
+    )
     p.set_defaults(func=cmd_build)
 
     p = commands.add_parser("validate", help="check data/ against the shapes and QC checks")
