@@ -24,8 +24,6 @@ inferred graph many times faster and falls back to owlrl for constructs it does 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import owlrl
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -98,35 +96,8 @@ def inconsistencies(closure: Graph) -> list[str]:
     return sorted(str(message) for message in closure.objects(None, OWLRL_ERROR))
 
 
-def rule_inconsistencies(closure: Graph) -> list[str]:
-    """What owlrl would report for a closure the rule reasoner computed (constructs it covers)."""
-    problems = [
-        f"Lexical value of the literal '{o}' does not match its datatype ({o.datatype})"
-        for o in closure.objects()
-        if isinstance(o, Literal) and o.ill_typed
-    ]
-    problems += [
-        f"{s} is defined of type 'Nothing'" for s in closure.subjects(RDF.type, OWL.Nothing)
-    ]
-    return sorted(set(problems))
-
-
-def closure_with(reasoner: str, ontology: Graph, asserted: Graph) -> tuple[Graph, list[str]]:
-    """The closure and its inconsistencies, by the chosen reasoner."""
-    if reasoner not in REASONERS:
-        raise ValueError(f"Unknown reasoner {reasoner!r}: use one of {', '.join(REASONERS)}.")
-    if reasoner == "rules":
-        combined = Graph()
-        combined += ontology
-        combined += asserted
-        if not reason_rules.unsupported(combined):
-            closure = reason_rules.closure(combined)
-            return closure, rule_inconsistencies(closure)
-    closure = owl_rl_closure(ontology, asserted)
-    return closure, inconsistencies(closure)
-
-
 def useful_inferences(closure: Graph, ontology: Graph, asserted: Graph) -> Graph:
+    """The triples of ``closure`` that are new (not in the inputs) and useful."""
     inferred = Graph()
     for triple in closure:
         if triple in ontology or triple in asserted or not is_useful(triple):
@@ -135,24 +106,46 @@ def useful_inferences(closure: Graph, ontology: Graph, asserted: Graph) -> Graph
     return inferred
 
 
+def ill_typed_literals(*graphs: Graph) -> list[str]:
+    """Literals whose lexical form does not fit their datatype, worded as owlrl reports them."""
+    return [
+        f"Lexical value of the literal '{o}' does not match its datatype ({o.datatype})"
+        for graph in graphs
+        for o in graph.objects()
+        if isinstance(o, Literal) and o.ill_typed
+    ]
+
+
+def _by_rules(ontology: Graph, asserted: Graph) -> tuple[Graph, list[str]] | None:
+    """New triples and inconsistencies by the rule reasoner, or None where it does not apply."""
+    reasoner = reason_rules.RuleReasoner(ontology, asserted)
+    if reasoner.unsupported():
+        return None
+    reasoner.close()
+    problems = ill_typed_literals(ontology, asserted)
+    problems += [f"{x} is defined of type 'Nothing'" for x in reasoner.members_of_nothing()]
+    new = Graph()
+    for triple in reasoner.new_triples():
+        if is_useful(triple):
+            new.add(triple)
+    return new, sorted(set(problems))
+
+
+def _by_owlrl(ontology: Graph, asserted: Graph) -> tuple[Graph, list[str]]:
+    closure = owl_rl_closure(ontology, asserted)
+    return useful_inferences(closure, ontology, asserted), inconsistencies(closure)
+
+
 def reason(ontology: Graph, asserted: Graph, reasoner: str = "owlrl") -> Graph:
     """What OWL 2 RL adds to ontology + facts that a user can use; raises if inconsistent."""
-    closure, problems = closure_with(reasoner, ontology, asserted)
+    if reasoner not in REASONERS:
+        raise ValueError(f"Unknown reasoner {reasoner!r}: use one of {', '.join(REASONERS)}.")
+    result = _by_rules(ontology, asserted) if reasoner == "rules" else None
+    inferred, problems = result or _by_owlrl(ontology, asserted)
     if problems:
         listing = "\n".join(f"  - {problem}" for problem in problems)
         raise InconsistentOntology(
             f"OWL 2 RL reasoning found {len(problems)} inconsistency(ies):\n{listing}\n"
             "Fix the ontology or the data records involved, then build again."
         )
-    return useful_inferences(closure, ontology, asserted)
-
-
-@dataclass(frozen=True)
-class MechanismExplanation:
-    """Why a condition has an inferred mechanism: the kind it was asserted to be and the rule."""
-
-    condition: URIRef
-    mechanism: URIRef
-    kind: URIRef
-    basis: str
-    rule: str = "OWL 2 RL cax-sco (class membership) then cls-hv2 (hasValue restriction)"
+    return inferred

@@ -67,59 +67,100 @@ RULES: dict[str, str] = {
 COMPILED = {name: PREFIXES + body for name, body in RULES.items()}
 
 # Constructs this rule set does not cover: their presence means owlrl must be used instead.
-UNSUPPORTED = (
+UNSUPPORTED_VOCABULARY = (
     PREFIXES
     + """
 SELECT DISTINCT ?construct WHERE {
-  {
-    ?s ?construct ?o .
-    VALUES ?construct {
-      owl:unionOf owl:intersectionOf owl:complementOf owl:someValuesFrom owl:allValuesFrom
-      owl:maxCardinality owl:maxQualifiedCardinality owl:hasKey owl:sameAs
-      owl:disjointWith owl:propertyDisjointWith owl:AllDisjointClasses owl:AllDifferent
-    }
-  } UNION {
-    ?s a ?construct .
-    VALUES ?construct {
-      owl:FunctionalProperty owl:InverseFunctionalProperty owl:IrreflexiveProperty
-      owl:AsymmetricProperty owl:NegativePropertyAssertion
-    }
-    FILTER EXISTS { ?x ?s ?y1 , ?y2 FILTER (?y1 != ?y2) }
-  } UNION {
-    ?p owl:propertyChainAxiom ?list .
-    FILTER NOT EXISTS { ?list rdf:rest/rdf:rest rdf:nil }
-    BIND (owl:propertyChainAxiom AS ?construct)
+  VALUES ?construct {
+    owl:unionOf owl:intersectionOf owl:complementOf owl:someValuesFrom owl:allValuesFrom
+    owl:maxCardinality owl:maxQualifiedCardinality owl:hasKey owl:sameAs
+    owl:disjointWith owl:propertyDisjointWith owl:members owl:distinctMembers
+    owl:IrreflexiveProperty owl:AsymmetricProperty owl:NegativePropertyAssertion
+    owl:InverseFunctionalProperty
   }
+  { ?s ?construct ?o } UNION { ?s a ?construct }
 }
 """
 )
+# A functional property with two values entails owl:sameAs, which the rules do not propagate.
+FUNCTIONAL_CLASH = (
+    PREFIXES
+    + """
+ASK { ?p a owl:FunctionalProperty . ?x ?p ?y1 , ?y2 . FILTER (?y1 != ?y2) }
+"""
+)
+LONG_CHAIN = (
+    PREFIXES
+    + """
+ASK { ?p owl:propertyChainAxiom ?list . FILTER NOT EXISTS { ?list rdf:rest/rdf:rest rdf:nil } }
+"""
+)
+NOTHING = PREFIXES + "SELECT DISTINCT ?x WHERE { ?x a owl:Nothing }"
+# What the rules added: not in the input, subject an IRI, object not a blank node (the rest of
+# the filter is reason.is_useful, applied to this much smaller set).
+NEW_TRIPLES = (
+    PREFIXES
+    + """
+CONSTRUCT { ?s ?p ?o } WHERE {
+  GRAPH <urn:ivig:reasoning:new> { ?s ?p ?o }
+  FILTER (isIRI(?s) && !isBlank(?o))
+  FILTER NOT EXISTS { GRAPH <urn:ivig:reasoning:input> { ?s ?p ?o } }
+}
+"""
+)
+INPUT = ox.NamedNode("urn:ivig:reasoning:input")
+NEW = ox.NamedNode("urn:ivig:reasoning:new")
 
 
-def _store(graph: Graph) -> ox.Store:
-    store = ox.Store()
-    data = graph.serialize(format="nt", encoding="utf-8")
-    store.load(data, format=ox.RdfFormat.N_TRIPLES)
-    return store
+class RuleReasoner:
+    """The input graphs in an Oxigraph store, ready to be checked and closed under the rules."""
+
+    def __init__(self, *graphs: Graph) -> None:
+        self.store = ox.Store()
+        for graph in graphs:
+            data = graph.serialize(format="nt", encoding="utf-8")
+            self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=INPUT)
+
+    def _select(self, query: str) -> list[ox.QuerySolution]:
+        solutions = self.store.query(query, use_default_graph_as_union=True)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return list(solutions)
+
+    def _ask(self, query: str) -> bool:
+        return bool(self.store.query(query, use_default_graph_as_union=True))
+
+    def unsupported(self) -> list[str]:
+        """The OWL constructs in the input that the rules would not handle exactly as owlrl."""
+        found = {
+            str(solution["construct"].value) for solution in self._select(UNSUPPORTED_VOCABULARY)
+        }
+        if self._ask(FUNCTIONAL_CLASH):
+            found.add("http://www.w3.org/2002/07/owl#FunctionalProperty")
+        if self._ask(LONG_CHAIN):
+            found.add("http://www.w3.org/2002/07/owl#propertyChainAxiom")
+        return sorted(found)
+
+    def close(self) -> None:
+        """Apply every rule until none adds anything (inferences go to a separate graph)."""
+        while True:
+            before = len(self.store)
+            for query in COMPILED.values():
+                triples = self.store.query(query, use_default_graph_as_union=True)
+                assert isinstance(triples, ox.QueryTriples)
+                self.store.extend(ox.Quad(t.subject, t.predicate, t.object, NEW) for t in triples)
+            if len(self.store) == before:
+                return
+
+    def new_triples(self) -> Graph:
+        """What the rules added to the input (IRI subjects, no blank-node objects)."""
+        triples = self.store.query(NEW_TRIPLES)
+        assert isinstance(triples, ox.QueryTriples)
+        return Graph().parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
+
+    def members_of_nothing(self) -> list[str]:
+        return sorted(str(solution["x"].value) for solution in self._select(NOTHING))
 
 
 def unsupported(graph: Graph) -> list[str]:
     """The OWL constructs in ``graph`` that this rule set would not handle exactly as owlrl."""
-    store = _store(graph)
-    solutions = store.query(UNSUPPORTED)
-    assert isinstance(solutions, ox.QuerySolutions)
-    return sorted(solution["construct"].value for solution in solutions)
-
-
-def closure(graph: Graph) -> Graph:
-    """Apply the rules to ``graph`` until no rule adds anything; return graph plus inferences."""
-    store = _store(graph)
-    while True:
-        before = len(store)
-        for query in COMPILED.values():
-            triples = store.query(query)
-            assert isinstance(triples, ox.QueryTriples)
-            store.extend(ox.Quad(t.subject, t.predicate, t.object) for t in list(triples))
-        if len(store) == before:
-            break
-    data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    return Graph().parse(data=data, format="nt")
+    return RuleReasoner(graph).unsupported()
