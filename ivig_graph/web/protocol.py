@@ -1,0 +1,145 @@
+"""The SPARQL 1.1 Protocol's query operation: what a request asks, read strictly.
+
+Three ways to send a query (GET ``?query=``, POST form, POST ``application/sparql-query``),
+exactly one query, the dataset parameters, and our ``format=``. Bytes are decoded with the
+charset the request declares (UTF-8 by default, strictly); SPARQL's own media type is UTF-8 by
+definition, so a UTF-16 body is refused rather than misread. Updates are refused (403) whatever
+way they come.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from urllib.parse import unquote_to_bytes
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+
+class ProtocolError(Exception):
+    """A request the protocol does not allow; ``status`` is the HTTP answer."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    query: str | None
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+    format: str | None
+
+    @property
+    def dataset_given(self) -> bool:
+        return bool(self.default_graphs or self.named_graphs)
+
+
+Params = list[tuple[str, str]]
+
+
+def media_type_and_charset(content_type: str | None) -> tuple[str, str | None]:
+    """``("application/sparql-query", "utf-16")`` from a Content-Type header."""
+    if not content_type:
+        return "", None
+    media, *params = (part.strip() for part in content_type.split(";"))
+    charset = None
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.lower(), charset
+
+
+def codec_for(charset: str | None) -> str:
+    """The codec to decode a body with; only charsets that keep ASCII as ASCII are accepted
+    (SPARQL text and URL-encoding are ASCII at heart; UTF-16 and UTF-32 are not)."""
+    if charset is None:
+        return "utf-8"
+    try:
+        info = codecs.lookup(charset)
+    except LookupError:
+        raise ProtocolError(415, f"Unsupported charset {charset!r}; send UTF-8.") from None
+    if info.name.startswith(("utf-16", "utf-32", "utf-7")) or info.name in {"rot-13", "hex"}:
+        raise ProtocolError(
+            415, f"Unsupported charset {charset!r}: SPARQL requests must be UTF-8 (or ASCII)."
+        )
+    try:
+        if "ASK".encode(info.name) != b"ASK":
+            raise ProtocolError(415, f"Unsupported charset {charset!r}; send UTF-8.")
+    except (UnicodeError, LookupError, TypeError):
+        raise ProtocolError(415, f"Unsupported charset {charset!r}; send UTF-8.") from None
+    return info.name
+
+
+def decode(data: bytes, codec: str, what: str) -> str:
+    try:
+        return data.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        raise ProtocolError(400, f"The {what} is not valid {codec}.") from None
+
+
+def parse_urlencoded(data: bytes, codec: str, what: str) -> Params:
+    """Decode ``a=1&b=2`` strictly (``parse_qsl`` would replace bad bytes silently)."""
+    params: Params = []
+    for field in data.split(b"&"):
+        if not field:
+            continue
+        name, _, value = field.partition(b"=")
+        params.append(
+            (
+                decode(unquote_to_bytes(name.replace(b"+", b" ")), codec, what),
+                decode(unquote_to_bytes(value.replace(b"+", b" ")), codec, what),
+            )
+        )
+    return params
+
+
+def read_query_request(
+    method: str, query_string: bytes, content_type: str | None, body: bytes | None
+) -> ProtocolRequest:
+    """Interpret one request to the endpoint; ``body`` is None for GET and HEAD."""
+    url_params = parse_urlencoded(query_string, "utf-8", "query string")
+    body_params: Params = []
+    direct_query: str | None = None
+    if body is not None:
+        media, charset = media_type_and_charset(content_type)
+        if media == SPARQL_UPDATE:
+            raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+        if media == FORM:
+            body_params = parse_urlencoded(body, codec_for(charset), "request body")
+        elif media == SPARQL_QUERY:
+            direct_query = decode(body, codec_for(charset), "request body")
+        elif not media:
+            raise ProtocolError(
+                415,
+                "A POST needs a Content-Type: application/sparql-query or "
+                "application/x-www-form-urlencoded.",
+            )
+        else:
+            raise ProtocolError(
+                415,
+                f"Unsupported Content-Type {media!r}; send application/sparql-query or "
+                "application/x-www-form-urlencoded.",
+            )
+    params = url_params + body_params
+    names = [name for name, _ in params]
+    if "update" in names:
+        raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+    queries = [value for name, value in params if name == "query"]
+    if direct_query is not None:
+        queries.append(direct_query)
+    if len(queries) > 1:
+        raise ProtocolError(400, f"Exactly one query per request, not {len(queries)}.")
+    formats = [value for name, value in params if name == "format"]
+    if len(formats) > 1:
+        raise ProtocolError(400, "At most one format parameter per request.")
+    return ProtocolRequest(
+        query=queries[0] if queries else None,
+        default_graphs=tuple(v for n, v in params if n == "default-graph-uri"),
+        named_graphs=tuple(v for n, v in params if n == "named-graph-uri"),
+        format=formats[0] if formats else None,
+    )

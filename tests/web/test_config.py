@@ -1,0 +1,80 @@
+"""Configuration: defaults, IVIG_* environment variables, CLI overrides, refusals that say why;
+and the pieces ``run_server`` hands gunicorn."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from ivig_graph.web import create_app
+from ivig_graph.web.config import ENV_VARS, ConfigError, ServerConfig
+from ivig_graph.web.server import gunicorn_options
+
+from .answers import as_text
+from .conftest import endpoint_config
+
+
+def test_every_setting_has_an_environment_variable_and_the_docs_name_it() -> None:
+    fields = {field.name for field in dataclasses.fields(ServerConfig)}
+    assert set(ENV_VARS) == fields
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "endpoint.md").read_text("utf-8")
+    missing = [variable for variable in ENV_VARS.values() if f"`{variable}`" not in docs]
+    assert missing == []
+
+
+def test_environment_then_overrides() -> None:
+    environ = {
+        "IVIG_PORT": "9001",
+        "IVIG_QUERY_TIMEOUT": "2.5",
+        "IVIG_TRUST_PROXY": "yes",
+        "IVIG_RATE_LIMIT": "0",
+        "IVIG_BASE_URL": "https://example.org/sparql",
+        "IVIG_WORKERS": " ",  # blank means unset
+    }
+    config = ServerConfig.from_env(environ, port=None, workers=3, timeout=None, host="0.0.0.0")
+    assert (config.port, config.timeout, config.trust_proxy) == (9001, 2.5, True)
+    assert (config.workers, config.host, config.rate_limited) == (3, "0.0.0.0", False)
+    assert config.base_url == "https://example.org/sparql"
+    assert ServerConfig.from_env({}) == ServerConfig()
+    assert ServerConfig().timeout == 10.0
+
+
+@pytest.mark.parametrize(
+    ("environ", "overrides", "message"),
+    [
+        ({"IVIG_PORT": "eighty"}, {}, "IVIG_PORT='eighty' is not a valid int"),
+        ({"IVIG_TRUST_PROXY": "maybe"}, {}, "not a valid bool"),
+        ({}, {"store": "virtuoso"}, "Unknown store 'virtuoso'"),
+        ({}, {"workers": 0}, "workers must be at least 1"),
+        ({}, {"timeout": -1.0}, "timeout must be a positive number"),
+        ({"IVIG_QUERY_TIMEOUT": "nan"}, {}, "timeout must be a positive number"),
+        ({}, {"colour": "blue"}, "Unknown server option 'colour'"),
+    ],
+)
+def test_bad_settings_are_refused_with_the_reason(
+    environ: dict[str, str], overrides: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(")):
+        ServerConfig.from_env(environ, **overrides)
+
+
+def test_gunicorn_runs_one_threaded_http_process_on_the_configured_address() -> None:
+    options = gunicorn_options(ServerConfig(host="::1", port=8123, http_threads=8, timeout=10))
+    assert options["bind"] == ["[::1]:8123"]
+    assert (options["workers"], options["worker_class"], options["threads"]) == (1, "gthread", 8)
+    assert options["preload_app"] is False
+    assert options["accesslog"] is None
+
+
+def test_readyz_is_503_once_the_workers_are_gone(small_built: object, queries_dir: Path) -> None:
+    app = create_app(small_built, endpoint_config(queries_dir, workers=1))  # type: ignore[arg-type]
+    client: FlaskClient = app.test_client()
+    assert client.get("/readyz").status_code == 200
+    app.extensions["ivig_graph"].pool.close()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"
+    assert "Not ready" in as_text(response.data)
