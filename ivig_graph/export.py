@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph
 from rdflib.compare import to_canonical_graph
 
@@ -28,6 +29,10 @@ FORMATS: Mapping[str, tuple[str, str, str, bool]] = {
     "rdfxml": ("xml", "application/rdf+xml", "rdf", False),
     "trig": ("trig", "application/trig", "trig", True),
     "nquads": ("nquads", "application/n-quads", "nq", True),
+}
+OXIGRAPH_FORMATS: Mapping[str, ox.RdfFormat] = {
+    "rdfxml": ox.RdfFormat.RDF_XML,
+    "trig": ox.RdfFormat.TRIG,
 }
 GRAPH_CHOICES: Mapping[str, tuple[str, ...]] = {
     "ontology": (str(ONTOLOGY_GRAPH),),
@@ -78,16 +83,41 @@ def _sorted_lines(data: bytes) -> bytes:
     return b"".join(sorted(set(line for line in data.splitlines(keepends=True) if line.strip())))
 
 
+def _json_key(node: Any) -> str:
+    return json.dumps(node, sort_keys=True, ensure_ascii=False)
+
+
 def _stable_jsonld(data: bytes) -> bytes:
+    """Sort the nodes (inside each named graph first, then the graphs) and the keys."""
     document = json.loads(data)
     if isinstance(document, dict) and isinstance(document.get("@graph"), list):
-        document["@graph"] = sorted(
-            document["@graph"], key=lambda node: json.dumps(node, sort_keys=True)
-        )
         for node in document["@graph"]:
             if isinstance(node, dict) and isinstance(node.get("@graph"), list):
-                node["@graph"] = sorted(node["@graph"], key=lambda n: json.dumps(n, sort_keys=True))
+                node["@graph"] = sorted(node["@graph"], key=_json_key)
+        document["@graph"] = sorted(document["@graph"], key=_json_key)
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _in_sorted_order(source: Graph | Dataset, fmt: ox.RdfFormat) -> bytes:
+    """Serialise with Oxigraph, which writes statements in the order given: sorted here.
+
+    rdflib's RDF/XML and TriG serialisers write subjects and graphs in hash-set order, which
+    changes with PYTHONHASHSEED.
+    """
+    if isinstance(source, Dataset):
+        data, in_format = source.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS
+    else:
+        data, in_format = source.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES
+    quads = sorted(
+        ox.parse(data, format=in_format),
+        key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
+    )
+    statements: list[ox.Quad] | list[ox.Triple] = (
+        quads if fmt.supports_datasets else [q.triple for q in quads]
+    )
+    output = ox.serialize(statements, format=fmt, prefixes=PREFIXES)
+    assert output is not None
+    return output
 
 
 def export(dataset: Dataset, fmt: str = "turtle", graph: str = "all") -> bytes:
@@ -104,6 +134,8 @@ def export(dataset: Dataset, fmt: str = "turtle", graph: str = "all") -> bytes:
         data = source.serialize(format=serializer, context=jsonld_context(), encoding="utf-8")
         return _stable_jsonld(data)
     source = selection(dataset, graph) if keeps_graphs else merged(dataset, graph)
+    if fmt in OXIGRAPH_FORMATS:
+        return _in_sorted_order(source, OXIGRAPH_FORMATS[fmt])
     data = source.serialize(format=serializer, encoding="utf-8")
     if fmt in ("ntriples", "nquads"):
         return _sorted_lines(data)

@@ -135,7 +135,7 @@ def _text_table(data: Table) -> str:
     widths = [
         max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(data.variables)
     ]
-    rule = "+".join("-" * (w + 2) for w in widths)
+    rule = "-+-".join("-" * w for w in widths)
     lines = [" | ".join(name.ljust(w) for name, w in zip(data.variables, widths, strict=True))]
     lines.append(rule)
     lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
