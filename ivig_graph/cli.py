@@ -1,7 +1,8 @@
 """The command line: parses arguments, calls the pipeline, maps errors to exit codes.
 
 Exit codes: 0 success; 1 unexpected error; 2 bad usage or a bad query; 3 the data breaks a
-curation rule, a SHACL shape or a QC check; 4 reasoning found an inconsistency; 5 no built dataset.
+curation rule, a SHACL shape or a QC check; 4 reasoning found an inconsistency; 5 no built dataset;
+6 the triple store is unreachable; 7 the store refused (HTTP error); 8 the store ended up different.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from .build import assemble, build, check, load_inputs
 from .errors import IvigGraphError
 from .explain import explain
 from .export import FORMATS, GRAPH_CHOICES, export
+from .graph_store import AUTH_SCHEMES, DEFAULT_TIMEOUT
 from .progress import StageDisplay
+from .publish import AUTH_ENV, publish_from_args
 from .query import OUTPUT_FORMATS, format_result, run
 from .reason import REASONERS
 from .resources import Sources
@@ -73,7 +76,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_query(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.file is None):
-        raise SystemExit("ivig-graph query: give a query string or -f FILE (exactly one).")
+        print("ivig-graph query: give a query string or -f FILE (exactly one).", file=sys.stderr)
+        return 2
     text = args.text if args.text is not None else Path(args.file).read_text(encoding="utf-8")
     dataset = load_built(_dataset_dir(args.dataset)).rdflib_dataset()
     sys.stdout.write(format_result(run(dataset, text), args.format))
@@ -112,6 +116,20 @@ def cmd_explain(args: argparse.Namespace) -> int:
     if explanation.note:
         print(f"{args.slug}: no mechanism stated")
         print(f"  note: {explanation.note}")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    built = load_built(_dataset_dir(args.dataset))
+    report = publish_from_args(
+        built,
+        args.to,
+        args.auth,
+        args.auth_scheme,
+        timeout=args.timeout,
+        verify=not args.no_verify,
+    )
+    print(report.text(), end="")
     return 0
 
 
@@ -165,12 +183,28 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help=dataset_help)
     p.set_defaults(func=cmd_query)
 
+    p = commands.add_parser("publish", help="load the dataset into a triple store and verify it")
+    p.add_argument(
+        "--to",
+        required=True,
+        metavar="URL",
+        help="the store's Graph Store endpoint, e.g. http://127.0.0.1:7878/store",
+    )
+    p.add_argument("--auth", metavar="USER:PASSWORD", help=f"credentials (default: ${AUTH_ENV})")
+    p.add_argument("--auth-scheme", choices=AUTH_SCHEMES, default="basic")
+    p.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per HTTP request"
+    )
+    p.add_argument("--no-verify", action="store_true", help="do not read the graphs back")
+    p.add_argument("--dataset", help=dataset_help)
+    p.set_defaults(func=cmd_publish)
+
     p = commands.add_parser("serve", help="serve the SPARQL endpoint (production WSGI server)")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
-    p.add_argument("--workers", type=int, help="query worker processes")
+    p.add_argument("--workers", type=int, help="query worker processes (default: CPU count)")
     p.add_argument("--timeout", type=float, help="query time budget in seconds (default 10)")
-    p.add_argument("--store", help="query engine (default: the embedded store)")
+    p.add_argument("--store", help="query engine: oxigraph (the embedded default store)")
     p.add_argument("--dataset", help=dataset_help)
     p.set_defaults(func=cmd_serve)
     return root

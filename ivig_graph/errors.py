@@ -39,3 +39,40 @@ class QueryError(IvigGraphError):
     """A SPARQL query that cannot be parsed or is not allowed."""
 
     exit_code = 2
+
+
+class PublishFailed(IvigGraphError):
+    """Publishing to a triple store did not complete (see the subclasses for why)."""
+
+    exit_code = 6
+
+
+class StoreUnreachable(PublishFailed):
+    """No answer from the store: connection refused, unknown host, or a timeout."""
+
+    exit_code = 6
+
+    def __init__(self, message: str, *, url: str) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class StoreRefused(PublishFailed):
+    """The store answered with an HTTP error status (401, 403, 405, 415, 5xx, ...)."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, *, url: str, status: int) -> None:
+        super().__init__(message)
+        self.url = url
+        self.status = status
+
+
+class StoreDiffers(PublishFailed):
+    """After publishing, the store does not hold exactly the dataset's triples."""
+
+    exit_code = 8
+
+    def __init__(self, message: str, *, differences: dict[str, tuple[int, int]]) -> None:
+        super().__init__(message)
+        self.differences = differences  # graph IRI -> (triples missing, triples extra)

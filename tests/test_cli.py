@@ -1,0 +1,603 @@
+"""The command line: what each command prints, writes and exits with, read back and checked.
+
+``main([...])`` runs in-process (captured with capsys); the installed ``ivig-graph`` console
+script runs once in a subprocess. A build in another process with another hash seed is compared
+byte for byte in tests/test_packaging.py. Broken inputs go through ``sources_copy``: the CLI
+always reads ``Sources.default()``, which a test monkeypatches to return the broken copy.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections import Counter
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
+from rdflib.compare import graph_diff, isomorphic
+from rdflib.namespace import SKOS
+
+from ivig_graph import cli
+from ivig_graph.build import STAGES, build
+from ivig_graph.curation import KINDS, LISTS
+from ivig_graph.errors import (
+    CurationError,
+    DatasetNotBuilt,
+    InconsistentOntology,
+    IvigGraphError,
+    QueryError,
+    ValidationFailed,
+)
+from ivig_graph.resources import Sources
+from ivig_graph.store import MANIFEST_FILE, NQUADS_FILE, BuiltDataset, load_built
+from ivig_graph.vocab import CONDITION, GRAPHS, INFERRED_GRAPH, IVIG
+
+from . import article
+
+REPO = Path(__file__).parent.parent
+FDA_QUERY = Path("queries") / "01-fda-approved-uses.rq"
+MECHANISM_CHECK = "checks/mechanism-unexplained-violation.rq"
+FACETS = ("per_list", "per_category", "per_status", "per_intent", "per_mechanism")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One command's exit code and what it printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> Run:
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    return Run(code, captured.out, captured.err)
+
+
+def console_script() -> str:
+    """The ``ivig-graph`` script installed next to this interpreter (or on PATH)."""
+    beside = Path(sys.executable).with_name("ivig-graph")
+    found = str(beside) if beside.is_file() else shutil.which("ivig-graph")
+    assert found, "the ivig-graph console script is not installed"
+    return found
+
+
+def assert_same_graph(expected: Graph, actual: Graph, what: str) -> None:
+    if isomorphic(expected, actual):
+        return
+    _, only_expected, only_actual = graph_diff(expected, actual)
+    missing = sorted(" ".join(t.n3() for t in triple) for triple in only_expected)[:20]
+    extra = sorted(" ".join(t.n3() for t in triple) for triple in only_actual)[:20]
+    pytest.fail(
+        f"{what}: not isomorphic\nmissing:\n  "
+        + "\n  ".join(missing)
+        + "\nunexpected:\n  "
+        + "\n  ".join(extra),
+        pytrace=False,
+    )
+
+
+# --- build ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CliBuild:
+    run: Run
+    directory: Path
+
+
+@pytest.fixture(scope="module")
+def cli_build(tmp_path_factory: pytest.TempPathFactory) -> CliBuild:
+    """`build --dataset DIR --quiet` through main(), in this process.
+
+    capsys is function-scoped, so this module-scoped run is captured with redirect_stdout and
+    redirect_stderr instead (a StringIO is not a terminal, as for a CI log).
+    """
+    directory = tmp_path_factory.mktemp("cli-build") / "dataset"
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = cli.main(["build", "--dataset", str(directory), "--quiet"])
+    return CliBuild(Run(code, out.getvalue(), err.getvalue()), directory)
+
+
+STAGE_START = re.compile(r"^\[(\d)/(\d)\] (\w+) +\.\.\.$")
+STAGE_DONE = re.compile(r"^\[(\d)/(\d)\] (\w+) +done in (\d+\.\d\d)s$")
+
+
+def test_build_reports_each_stage_with_its_time_on_stderr(cli_build: CliBuild) -> None:
+    assert STAGES == ("load", "validate", "reason", "write")
+    run = cli_build.run
+    assert run.code == 0, run.err
+    assert "\r" not in run.err, "--quiet must not draw a live spinner"
+    lines = run.err.splitlines()
+    assert len(lines) == 2 * len(STAGES), run.err
+    for index, stage in enumerate(STAGES):
+        start = STAGE_START.match(lines[2 * index])
+        done = STAGE_DONE.match(lines[2 * index + 1])
+        assert start and done, f"unexpected stage lines:\n{run.err}"
+        expected = (str(index + 1), str(len(STAGES)), stage)
+        assert start.groups() == expected
+        assert done.groups()[:3] == expected
+        assert 0 <= float(done.group(4)) < 300
+    assert "[1/4]" not in run.out, "stage lines belong on stderr"
+
+
+def parse_counts(out: str) -> dict[str, Any]:
+    """The build's summary on stdout, as numbers keyed like the manifest."""
+    parsed: dict[str, Any] = {"graphs": {}}
+    for line in out.splitlines():
+        if match := re.fullmatch(r"Built dataset (\w+) in (.+)", line):
+            parsed["version"], parsed["directory"] = match.groups()
+        elif match := re.fullmatch(r"  conditions (per \w+): (.+)", line):
+            facet = match.group(1).replace(" ", "_")
+            pairs = (item.rsplit(" ", 1) for item in match.group(2).split(", "))
+            parsed[facet] = {key: int(value) for key, value in pairs}
+        elif match := re.fullmatch(r"  conditions total: (\d+)", line):
+            parsed["total"] = int(match.group(1))
+        elif match := re.fullmatch(r"  inferred triples: (\d+)", line):
+            parsed["inferred"] = int(match.group(1))
+        elif match := re.fullmatch(r"  graph (\S+): (\d+) triples", line):
+            parsed["graphs"][match.group(1)] = int(match.group(2))
+        else:
+            pytest.fail(f"unexpected line in the build summary: {line!r}")
+    return parsed
+
+
+def test_build_counts_are_the_manifests(cli_build: CliBuild) -> None:
+    printed = parse_counts(cli_build.run.out)
+    directory = cli_build.directory
+    manifest = json.loads((directory / MANIFEST_FILE).read_text(encoding="utf-8"))
+    nquads = (directory / NQUADS_FILE).read_bytes()
+    assert printed["version"] == manifest["version"] == hashlib.sha256(nquads).hexdigest()[:16]
+    assert Path(printed["directory"]) == directory
+    counts = manifest["counts"]
+    for facet in FACETS:
+        assert printed[facet] == counts[facet], facet
+    assert printed["total"] == counts["conditions"]["total"]
+    assert printed["inferred"] == counts["inferred"]["triples"]
+    assert printed["graphs"] == {
+        name: stats["triples"] for name, stats in manifest["graphs"].items()
+    }
+
+
+def test_build_counts_are_the_articles_and_the_graphs(cli_build: CliBuild) -> None:
+    printed = parse_counts(cli_build.run.out)
+    uses = article.uses()
+    per_list = Counter(u.list for u in uses)
+    assert sorted(per_list.values()) == [6, 24, 72]
+    list_resource = {key: str(resource).rsplit("/", 1)[-1] for key, (resource, _) in LISTS.items()}
+    assert printed["per_list"] == {list_resource[key]: n for key, n in per_list.items()}
+    assert printed["per_status"] == {
+        "FDAApproved": per_list["fda-approved"],
+        "OffLabel": per_list["guideline-off-label"] + per_list["reported-useful"],
+    }
+    assert printed["per_category"] == dict(Counter(u.category or "(none)" for u in uses))
+    assert printed["total"] == len(uses) == 102
+
+    dataset = load_built(cli_build.directory).rdflib_dataset()
+    union = Graph()
+    for name in GRAPHS:
+        union += dataset.graph(name)
+        assert printed["graphs"][str(name)] == len(dataset.graph(name))
+    mechanisms: Counter[str] = Counter()
+    for condition in set(union.subjects(RDF.type, IVIG.Condition)):
+        found = {str(m).rsplit("#", 1)[-1] for m in union.objects(condition, IVIG.mechanism)}
+        mechanisms.update(found or {"(none)"})
+    assert printed["per_mechanism"] == dict(mechanisms)
+    assert printed["inferred"] == len(dataset.graph(INFERRED_GRAPH))
+
+
+def test_two_builds_are_byte_identical(cli_build: CliBuild, built: BuiltDataset) -> None:
+    """The CLI's build and the session's build() write the same bytes.
+
+    (tests/test_packaging.py compares a build in another process, with another hash seed.)
+    """
+    for name in (NQUADS_FILE, MANIFEST_FILE):
+        assert (cli_build.directory / name).read_bytes() == (built.directory / name).read_bytes()
+
+
+# --- validate and broken data -----------------------------------------------------------------
+
+
+def test_validate_says_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    run = run_cli(capsys, "validate")
+    assert run.code == 0, run.out + run.err
+    match = re.fullmatch(
+        r"Valid: (\d+) SHACL shapes and (\d+) QC checks found no violations\.\n", run.out
+    )
+    assert match, run.out
+    checks = sorted(Sources.default().checks.glob("*-violation.rq"))
+    assert checks
+    assert int(match.group(1)) > 0
+    assert int(match.group(2)) == len(checks)
+
+
+def records(sources: Sources) -> list[dict[str, Any]]:
+    text = (sources.data / "conditions.toml").read_text(encoding="utf-8")
+    found: list[dict[str, Any]] = tomllib.loads(text)["condition"]
+    assert len(found) == len(article.uses())
+    return found
+
+
+def edit_record(sources: Sources, slug: str, old: str, new: str) -> None:
+    """Replace ``old`` by ``new`` once, inside the [[condition]] block of ``slug``."""
+    path = sources.data / "conditions.toml"
+    blocks = path.read_text(encoding="utf-8").split("[[condition]]")
+    (index,) = [i for i, block in enumerate(blocks) if f'\nslug = "{slug}"\n' in block]
+    assert blocks[index].count(old) == 1, f"{old!r} is not once in the record of {slug}"
+    blocks[index] = blocks[index].replace(old, new)
+    path.write_text("[[condition]]".join(blocks), encoding="utf-8")
+
+
+def use_sources(monkeypatch: pytest.MonkeyPatch, sources: Sources) -> None:
+    """Make the CLI (which always reads Sources.default()) read ``sources``."""
+    monkeypatch.setattr(cli.Sources, "default", classmethod(lambda cls: sources))
+
+
+def break_wording(sources: Sources) -> dict[str, Any]:
+    record = records(sources)[0]
+    wording = record["wording"]
+    edit_record(sources, record["slug"], f'wording = "{wording}"', f'wording = "{wording}s"')
+    return record
+
+
+def test_wording_not_on_its_line_names_record_line_and_rule(
+    sources_copy: Sources, tmp_path: Path
+) -> None:
+    record = break_wording(sources_copy)
+    with pytest.raises(CurationError) as error:
+        build(tmp_path / "out", sources_copy)
+    message = str(error.value)
+    assert f"slug {record['slug']!r}" in message
+    assert f"source line {record['line']}" in message
+    assert f"wording '{record['wording']}s' does not occur verbatim" in message
+    assert "data/source/ivig-article.txt" in message, "the message should say where to copy from"
+    assert not (tmp_path / "out").exists(), "a failed build must not write anything"
+
+
+def test_unknown_field_is_named(sources_copy: Sources, tmp_path: Path) -> None:
+    record = records(sources_copy)[1]
+    slug_line = f'slug = "{record["slug"]}"'
+    edit_record(sources_copy, record["slug"], slug_line, f'{slug_line}\ncolour = "red"')
+    with pytest.raises(CurationError) as error:
+        build(tmp_path / "out", sources_copy)
+    message = str(error.value)
+    assert "unknown field 'colour'" in message
+    assert f"slug {record['slug']!r}" in message
+    assert "wording" in message.split("unknown field 'colour'")[1], "it should list the fields"
+
+
+def test_duplicate_slug_names_both_records(sources_copy: Sources, tmp_path: Path) -> None:
+    first, second = records(sources_copy)[:2]
+    edit_record(
+        sources_copy, second["slug"], f'slug = "{second["slug"]}"', f'slug = "{first["slug"]}"'
+    )
+    with pytest.raises(CurationError) as error:
+        build(tmp_path / "out", sources_copy)
+    message = str(error.value)
+    assert "duplicate slug" in message
+    assert f"record #2 (slug {first['slug']!r}, source line {second['line']})" in message
+    assert f"record #1 (slug {first['slug']!r}, source line {first['line']})" in message
+
+
+def kinds_giving_a_mechanism(sources: Sources) -> set[str]:
+    """Kind keys whose class has a hasValue restriction on ivig:mechanism (from the ontology)."""
+    ontology = Graph().parse(sources.ontology_file, format="turtle")
+    restricted = {
+        cls
+        for cls, restriction in ontology.subject_objects(RDFS.subClassOf)
+        if (restriction, OWL.onProperty, IVIG.mechanism) in ontology
+        and ontology.value(restriction, OWL.hasValue) is not None
+    }
+    return {key for key, cls in KINDS.items() if cls in restricted}
+
+
+def break_mechanism(sources: Sources) -> URIRef:
+    """Take the kinds from a record whose mechanism came only from them; return its IRI."""
+    giving = kinds_giving_a_mechanism(sources)
+    assert giving
+    record = next(
+        r
+        for r in records(sources)
+        if r.get("kinds") and set(r["kinds"]) <= giving and "mechanism_note" not in r
+    )
+    kinds = ", ".join(f'"{kind}"' for kind in record["kinds"])
+    edit_record(sources, record["slug"], f"kinds = [{kinds}]", "kinds = []")
+    return CONDITION[record["slug"]]
+
+
+def test_condition_without_mechanism_or_note_fails_the_check(
+    sources_copy: Sources, tmp_path: Path
+) -> None:
+    condition = break_mechanism(sources_copy)
+    with pytest.raises(ValidationFailed) as error:
+        build(tmp_path / "out", sources_copy)
+    assert str(condition) in str(error.value)
+    assert MECHANISM_CHECK in str(error.value)
+
+
+def test_validate_exits_3_naming_the_broken_record(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sources_copy: Sources
+) -> None:
+    record = break_wording(sources_copy)
+    use_sources(monkeypatch, sources_copy)
+    run = run_cli(capsys, "validate")
+    assert run.code == CurationError.exit_code == 3
+    assert run.err.startswith("ivig-graph validate: ")
+    assert f"slug {record['slug']!r}, source line {record['line']}" in run.err
+    assert "does not occur verbatim" in run.err
+
+
+def test_validate_exits_3_printing_the_violation(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sources_copy: Sources
+) -> None:
+    condition = break_mechanism(sources_copy)
+    use_sources(monkeypatch, sources_copy)
+    run = run_cli(capsys, "validate")
+    assert run.code == 3
+    assert f"  - {condition}\n    rule: {MECHANISM_CHECK}\n" in run.out
+    assert "then run `ivig-graph validate` again" in run.out
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (IvigGraphError, 1),
+        (QueryError, 2),
+        (CurationError, 3),
+        (ValidationFailed, 3),
+        (InconsistentOntology, 4),
+        (DatasetNotBuilt, 5),
+    ],
+)
+def test_errors_map_to_the_documented_exit_codes(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    error: type[IvigGraphError],
+    code: int,
+) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
+        raise error("what went wrong; what to do")
+
+    monkeypatch.setattr(cli, "assemble", fail)
+    run = run_cli(capsys, "check")
+    assert run.code == code
+    assert run.err == "ivig-graph check: what went wrong; what to do\n"
+
+
+# --- query ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fda_expected(asserted: Graph) -> set[tuple[str, str, str]]:
+    """(condition IRI, preferred name, source wording) of every FDA-approved condition."""
+    found = {
+        (str(c), str(asserted.value(c, SKOS.prefLabel)), str(asserted.value(c, IVIG.sourceLabel)))
+        for c in asserted.subjects(IVIG.approvalStatus, IVIG.FDAApproved)
+    }
+    assert len(found) == 6
+    return found
+
+
+def query_fda(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    built: BuiltDataset,
+    fmt: str,
+) -> Run:
+    monkeypatch.chdir(REPO)
+    run = run_cli(
+        capsys, "query", "-f", str(FDA_QUERY), "--format", fmt, "--dataset", str(built.directory)
+    )
+    assert run.code == 0, run.err
+    return run
+
+
+def test_query_csv(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    built: BuiltDataset,
+    fda_expected: set[tuple[str, str, str]],
+) -> None:
+    rows = list(csv.reader(io.StringIO(query_fda(capsys, monkeypatch, built, "csv").out)))
+    assert rows[0] == ["condition", "name", "sourceWording"]
+    assert {tuple(row) for row in rows[1:]} == fda_expected
+    assert len(rows) == 1 + len(fda_expected)
+    names = [row[1] for row in rows[1:]]
+    assert names == sorted(names), "the query orders by name"
+
+
+def test_query_json(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    built: BuiltDataset,
+    fda_expected: set[tuple[str, str, str]],
+) -> None:
+    document = json.loads(query_fda(capsys, monkeypatch, built, "json").out)
+    assert document["head"]["vars"] == ["condition", "name", "sourceWording"]
+    bindings = document["results"]["bindings"]
+    for binding in bindings:
+        assert binding["condition"]["type"] == "uri"
+        assert binding["name"]["type"] == "literal"
+        assert binding["name"]["xml:lang"] == "en"
+        assert binding["sourceWording"]["type"] == "literal"
+    found = {
+        (b["condition"]["value"], b["name"]["value"], b["sourceWording"]["value"]) for b in bindings
+    }
+    assert found == fda_expected
+    assert len(bindings) == len(fda_expected)
+
+
+def test_query_table(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    built: BuiltDataset,
+    fda_expected: set[tuple[str, str, str]],
+) -> None:
+    lines = query_fda(capsys, monkeypatch, built, "table").out.splitlines()
+    assert [cell.strip() for cell in lines[0].split(" | ")] == [
+        "condition",
+        "name",
+        "sourceWording",
+    ]
+    assert set(lines[1]) <= {"-", "+"}
+    assert lines[-1] == f"({len(fda_expected)} rows)"
+    rows = [tuple(cell.strip() for cell in line.split(" | ")) for line in lines[2:-1]]
+    short = {(f"condition:{iri.removeprefix(str(CONDITION))}", n, w) for iri, n, w in fda_expected}
+    assert set(rows) == short
+    assert len({len(line) for line in (lines[0], *lines[2:-1])}) == 1, "cells are padded"
+
+
+def test_query_table_rule_lines_up_with_the_columns(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, built: BuiltDataset
+) -> None:
+    header, rule = query_fda(capsys, monkeypatch, built, "table").out.splitlines()[:2]
+    separators = [match.start() + 1 for match in re.finditer(" [|] ", header)]
+    crossings = [index for index, char in enumerate(rule) if char == "+"]
+    assert crossings == separators
+    assert len(rule) == len(header)
+
+
+def test_query_text_argument_with_bound_prefixes(
+    capsys: pytest.CaptureFixture[str], built: BuiltDataset
+) -> None:
+    text = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a ivig:Condition }"
+    run = run_cli(capsys, "query", text, "--format", "csv", "--dataset", str(built.directory))
+    assert run.code == 0, run.err
+    assert list(csv.reader(io.StringIO(run.out))) == [["n"], [str(len(article.uses()))]]
+
+
+def run_query(capsys: pytest.CaptureFixture[str], built: BuiltDataset, text: str) -> Run:
+    return run_cli(capsys, "query", text, "--dataset", str(built.directory))
+
+
+def test_malformed_query_exits_2_with_line_and_column(
+    capsys: pytest.CaptureFixture[str], built: BuiltDataset
+) -> None:
+    text = "SELECT ?x WHERE {\n  ?x a ivig:Condition .\n  ?x ?y\n}"
+    run = run_query(capsys, built, text)
+    assert run.code == QueryError.exit_code == 2
+    match = re.search(r"line (\d+), column (\d+)", run.err)
+    assert match, run.err
+    assert int(match.group(1)) == 3, "the error is on the third line"
+    assert run.out == ""
+
+
+def test_update_is_refused_as_read_only(
+    capsys: pytest.CaptureFixture[str], built: BuiltDataset
+) -> None:
+    before = built.nquads_path.read_bytes()
+    run = run_query(capsys, built, "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }")
+    assert run.code == 2
+    assert "read-only" in run.err
+    assert built.nquads_path.read_bytes() == before
+
+
+def test_service_is_refused(capsys: pytest.CaptureFixture[str], built: BuiltDataset) -> None:
+    text = "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"
+    run = run_query(capsys, built, text)
+    assert run.code == 2
+    assert "SERVICE" in run.err
+
+
+def test_query_without_a_built_dataset_exits_5(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run = run_cli(capsys, "query", "ASK {}", "--dataset", str(tmp_path))
+    assert run.code == DatasetNotBuilt.exit_code == 5
+    assert "run `ivig-graph build`" in run.err
+    assert str(tmp_path) in run.err
+
+
+def test_dataset_directory_from_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("IVIG_GRAPH_DATASET", str(tmp_path / "nowhere"))
+    run = run_cli(capsys, "query", "ASK {}")
+    assert run.code == 5
+    assert str(tmp_path / "nowhere") in run.err
+
+
+def test_unknown_output_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["query", "ASK {}", "--format", "xml"])
+    assert exit_.value.code == 2
+    assert "table" in capsys.readouterr().err
+
+
+def test_query_text_and_file_together_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], built: BuiltDataset
+) -> None:
+    code = cli.main(
+        ["query", "ASK {}", "-f", str(REPO / FDA_QUERY), "--dataset", str(built.directory)]
+    )
+    assert code == 2
+    assert "exactly one" in capsys.readouterr().err
+
+
+def test_console_script_answers_a_query(
+    built: BuiltDataset, fda_expected: set[tuple[str, str, str]], tmp_path: Path
+) -> None:
+    """The installed `ivig-graph` script, run from elsewhere, gives the same JSON answer."""
+    command = [console_script(), "query", "-f", str(REPO / FDA_QUERY), "--format", "json"]
+    completed = subprocess.run(
+        [*command, "--dataset", str(built.directory)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    bindings = json.loads(completed.stdout)["results"]["bindings"]
+    found = {tuple(b[v]["value"] for v in ("condition", "name", "sourceWording")) for b in bindings}
+    assert found == fda_expected
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+def test_export_to_a_file(
+    capsys: pytest.CaptureFixture[str], built: BuiltDataset, asserted: Graph, tmp_path: Path
+) -> None:
+    target = tmp_path / "asserted.ttl"
+    run = run_cli(
+        capsys,
+        "export",
+        "--format",
+        "turtle",
+        "--graph",
+        "asserted",
+        "-o",
+        str(target),
+        "--dataset",
+        str(built.directory),
+    )
+    assert run.code == 0, run.err
+    assert run.out == ""
+    size = target.stat().st_size
+    assert run.err == f"Wrote {size} bytes of turtle (asserted) to {target}\n"
+    assert_same_graph(asserted, Graph().parse(target, format="turtle"), "exported asserted graph")
+
+
+def test_export_to_stdout(
+    capsys: pytest.CaptureFixture[str], built: BuiltDataset, dataset: Dataset
+) -> None:
+    run = run_cli(capsys, "export", "--format", "nquads", "--dataset", str(built.directory))
+    assert run.code == 0, run.err
+    back = Dataset()
+    back.parse(data=run.out, format="nquads")
+    for name in GRAPHS:
+        assert_same_graph(dataset.graph(name), back.graph(name), f"stdout export <{name}>")
