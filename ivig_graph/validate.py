@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, BNode, Graph, Namespace, URIRef
 from rdflib.term import Node
@@ -105,13 +106,26 @@ def check_files(sources: Sources) -> list[Path]:
 
 
 def check_violations(data: Graph, checks: Iterable[Path]) -> list[Violation]:
-    """Run each QC query; every row (?resource ?message) is a violation of that check."""
+    """Run each QC query; every row (?resource ?message) is a violation of that check.
+
+    The checks run on Oxigraph: rdflib's evaluator joins by nested loops, which made the
+    duplicate-name check quadratic (39 s at 10x the real graph, against well under a second).
+    """
+    store = ox.Store()
+    store.load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
     violations = []
     for check in checks:
-        for row in data.query(check.read_text(encoding="utf-8")):
-            resource, message = row  # type: ignore[misc]
-            violations.append(Violation(str(resource), f"checks/{check.name}", str(message)))
+        solutions = store.query(check.read_text(encoding="utf-8"))
+        assert isinstance(solutions, ox.QuerySolutions)
+        for solution in solutions:
+            resource, message = solution["resource"], solution["message"]
+            violations.append(Violation(_text(resource), f"checks/{check.name}", _text(message)))
     return violations
+
+
+def _text(term: object) -> str:
+    value = getattr(term, "value", None)
+    return str(value) if value is not None else str(term)
 
 
 def validate(data: Graph, sources: Sources | None = None) -> ValidationReport:
