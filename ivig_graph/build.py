@@ -80,6 +80,13 @@ def assemble(
     sources = sources or Sources.default()
     with _stage(progress, "load"):
         inputs = load_inputs(sources)
+    return assemble_inputs(inputs, sources, progress, reasoner)
+
+
+def assemble_inputs(
+    inputs: Inputs, sources: Sources, progress: Progress = _quiet, reasoner: str = "owlrl"
+) -> Dataset:
+    """Validate and reason over loaded inputs (the real data, or a synthetic graph)."""
     with _stage(progress, "validate"):
         _fail_unless_conforms(check(inputs, sources))
     with _stage(progress, "reason"):
