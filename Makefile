@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 INPUTS := $(shell find ontology data -type f 2>/dev/null) $(wildcard ivig_graph/*.py)
 
-.PHONY: help install build run test lint format clean engines
+.PHONY: help install build run test lint format clean engines bench
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -49,6 +49,10 @@ lint: install ## ruff (lint + format check) and mypy
 format: install ## Format the code with ruff
 	$(BIN)/ruff check --fix ivig_graph tests
 	$(BIN)/ruff format ivig_graph tests
+
+bench: install ## Benchmarks: ivig-graph vs Oxigraph's server vs rdflib-endpoint (bench/README.md)
+	PYTHON=$(PYTHON) bash scripts/bench/install.sh
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## Remove build output (keeps .venv)
 	rm -rf build dist tests/artifacts
