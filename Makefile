@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 INPUTS := $(shell find ontology data -type f 2>/dev/null) $(wildcard ivig_graph/*.py)
 
-.PHONY: help install build run test lint format clean engines bench
+.PHONY: help install build run test lint format clean engines browser bench
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,10 +32,13 @@ build: $(DATASET)/manifest.json ## Build the dataset (load -> validate -> reason
 run: build ## Serve the graph at http://$(HOST):$(PORT)/sparql on the embedded store
 	$(BIN)/ivig-graph serve --dataset $(DATASET) --host $(HOST) --port $(PORT)
 
-engines: install ## Install the triple stores the integration tests use (Oxigraph, Virtuoso)
+engines: install ## Install the servers the integration tests run (Oxigraph, Virtuoso, nginx)
 	PYTHON=$(BIN)/python bash scripts/engines/install.sh
 
-test: install engines ## Install everything and run all tests (lint included)
+browser: install ## Install Chromium (apt) and Playwright (PyPI) for the browser tests
+	PYTHON=$(BIN)/python bash scripts/browser/install.sh
+
+test: install engines browser ## Install everything and run all tests (lint included)
 	$(BIN)/ruff check ivig_graph tests
 	$(BIN)/ruff format --check ivig_graph tests
 	$(BIN)/mypy

@@ -85,18 +85,23 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .web.config import ServerConfig
+    from .web.config import ConfigError, ServerConfig
     from .web.server import run_server
 
     built = load_built(_dataset_dir(args.dataset))
-    config = ServerConfig.from_env(
-        os.environ,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        timeout=args.timeout,
-        store=args.store,
-    )
+    try:
+        config = ServerConfig.from_env(
+            os.environ,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            timeout=args.timeout,
+            store=args.store,
+            backend=args.backend,
+        )
+    except ConfigError as error:
+        print(f"ivig-graph serve: {error}", file=sys.stderr)
+        return 2
     run_server(built, config)
     return 0
 
@@ -205,6 +210,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, help="query worker processes (default: CPU count)")
     p.add_argument("--timeout", type=float, help="query time budget in seconds (default 10)")
     p.add_argument("--store", help="query engine: oxigraph (the embedded default store)")
+    p.add_argument(
+        "--backend",
+        metavar="URL",
+        help="answer queries from this remote SPARQL 1.1 query endpoint holding the published "
+        "dataset, instead of the embedded store (default: $IVIG_BACKEND)",
+    )
     p.add_argument("--dataset", help=dataset_help)
     p.set_defaults(func=cmd_serve)
     return root

@@ -163,10 +163,8 @@ def load_store(nquads_path: Path) -> ox.Store:
 
 def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
     """Run ``request`` on ``store``; raise ``QueryFailed`` for a query that cannot be answered."""
-    fmt = FORMATS_BY_KEY.get(request.format_key)
-    if fmt is None:
-        raise QueryFailed(f"Unknown result format {request.format_key!r}.", status=406)
-    default_graph, named_graphs = _protocol_dataset(request)
+    fmt = check_format(request.format_key)
+    default_graph, named_graphs = protocol_dataset(request)
     try:
         result = store.query(
             request.query,
@@ -180,20 +178,37 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
     except (ValueError, OSError, RuntimeError) as error:
         raise QueryFailed(f"The query could not be evaluated: {error}") from None
     try:
-        if isinstance(result, ox.QueryBoolean):
-            return _boolean_answer(result, fmt)
-        if isinstance(result, ox.QuerySolutions):
-            return _solutions_answer(result, fmt, request.max_rows)
-        return _triples_answer(result, fmt, request.max_rows)
+        return answer_result(result, fmt, request.max_rows)
     except (ValueError, OSError, RuntimeError) as error:
         # Evaluation is lazy: errors (e.g. an unbound SERVICE name) surface while serializing.
         raise QueryFailed(f"The query could not be evaluated: {error}") from None
 
 
+def check_format(format_key: str) -> ResultFormat:
+    fmt = FORMATS_BY_KEY.get(format_key)
+    if fmt is None:
+        raise QueryFailed(f"Unknown result format {format_key!r}.", status=406)
+    return fmt
+
+
+def answer_result(
+    result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple],
+    fmt: ResultFormat,
+    max_rows: int,
+) -> QueryAnswer:
+    """Serialize a result (the store's, or one parsed from a remote engine) as ``fmt``, with
+    at most ``max_rows`` solutions or triples; consumes the result lazily."""
+    if isinstance(result, ox.QueryBoolean):
+        return _boolean_answer(result, fmt)
+    if isinstance(result, ox.QuerySolutions):
+        return _solutions_answer(result, fmt, max_rows)
+    return _triples_answer(result, fmt, max_rows)
+
+
 GraphList = list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
 
 
-def _protocol_dataset(
+def protocol_dataset(
     request: QueryRequest,
 ) -> tuple[GraphList | None, list[ox.NamedNode | ox.BlankNode] | None]:
     """The protocol's dataset, or (None, None) to leave the query's (or the default) in force."""

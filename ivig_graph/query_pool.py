@@ -1,11 +1,12 @@
 """Query worker processes: the time budget, the cap on concurrent queries, crash isolation.
 
-Each worker is a process with its own in-memory Oxigraph store of the built dataset. The HTTP
-process hands a worker one query at a time over a pipe and waits at most ``timeout`` seconds for
-the answer; past that it SIGKILLs the worker (a query inside the engine cannot be interrupted
-any other way: a cartesian product or a pathological expression never returns to Python) and
-starts a fresh one in the background. A worker that dies (stack or memory exhausted) is replaced
-the same way, and the HTTP process is never at risk.
+Each worker is a process with its own in-memory Oxigraph store of the built dataset (or, with
+``PoolSettings.backend``, a client of a remote engine that holds it: ``ivig_graph.remote``).
+The HTTP process hands a worker one query at a time over a pipe and waits at most ``timeout``
+seconds for the answer; past that it SIGKILLs the worker (a query inside the engine cannot be
+interrupted any other way: a cartesian product or a pathological expression never returns to
+Python) and starts a fresh one in the background. A worker that dies (stack or memory
+exhausted) is replaced the same way, and the HTTP process is never at risk.
 
 At most ``size`` queries run at once. ``queue_limit`` more may wait up to ``queue_wait``
 seconds for a worker; beyond that the pool refuses at once (``PoolOverloaded`` -> 503 with
@@ -30,12 +31,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from .engine import QueryAnswer, QueryFailed, QueryRequest, execute, load_store
+from .remote import Backend, execute_remote
+
+Executor = Callable[[QueryRequest], QueryAnswer]
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +79,27 @@ class PoolSettings:
     queue_wait: float = 1.0
     memory_limit_bytes: int = 0  # 0: no limit
     start_timeout: float = 60.0
+    # A remote engine's SPARQL query endpoint (``ivig_graph.remote``); None: the embedded store.
+    backend: str | None = None
+
+    @property
+    def backend_timeout(self) -> float:
+        """How long a worker waits for the remote: past the budget, so the budget acts first."""
+        return self.timeout + 1.0
 
 
 # ---------------------------------------------------------------- the worker process side
 
 
 def worker_main(argv: list[str] | None = None) -> None:
-    """Entry point of a worker process: load the store, then answer requests until EOF."""
+    """Entry point of a worker process: load the store (or name the remote engine), then answer
+    requests until EOF."""
     parser = argparse.ArgumentParser(prog="python -m ivig_graph.query_pool")
     parser.add_argument("--fd", type=int, required=True)
-    parser.add_argument("--nquads", required=True)
+    engine = parser.add_mutually_exclusive_group(required=True)
+    engine.add_argument("--nquads")
+    engine.add_argument("--backend")
+    parser.add_argument("--backend-timeout", type=float, default=10.0)
     parser.add_argument("--parent", type=int, required=True)
     parser.add_argument("--memory-limit", type=int, default=0)
     args = parser.parse_args(argv)
@@ -93,7 +109,12 @@ def worker_main(argv: list[str] | None = None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (args.memory_limit, args.memory_limit))
     conn = Connection(args.fd)
     threading.stack_size(WORKER_STACK_BYTES)
-    thread = threading.Thread(target=_serve, args=(conn, Path(args.nquads)), name="query")
+    opener = (
+        partial(_remote_executor, args.backend, args.backend_timeout)
+        if args.backend
+        else partial(_store_executor, Path(args.nquads))
+    )
+    thread = threading.Thread(target=_serve, args=(conn, opener), name="query")
     thread.start()
     thread.join()
 
@@ -105,9 +126,17 @@ def _exit_when_orphaned(parent: int) -> None:
     os._exit(0)
 
 
-def _serve(conn: Connection, nquads_path: Path) -> None:
+def _store_executor(nquads_path: Path) -> Executor:
+    return partial(execute, load_store(nquads_path))
+
+
+def _remote_executor(url: str, timeout: float) -> Executor:
+    return partial(execute_remote, Backend(url, timeout=timeout))
+
+
+def _serve(conn: Connection, open_executor: Callable[[], Executor]) -> None:
     try:
-        store = load_store(nquads_path)
+        run = open_executor()
     except Exception as error:  # reported to the parent, which logs it
         conn.send(("failed", f"{type(error).__name__}: {error}"))
         return
@@ -117,12 +146,12 @@ def _serve(conn: Connection, nquads_path: Path) -> None:
             request = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(_answer(store, request))
+        conn.send(_answer(run, request))
 
 
-def _answer(store: Any, request: QueryRequest) -> tuple[str, Any]:
+def _answer(run: Executor, request: QueryRequest) -> tuple[str, object]:
     try:
-        return ("ok", execute(store, request))
+        return ("ok", run(request))
     except QueryFailed as error:
         return ("failed", (error.status, str(error)))
     except MemoryError:
@@ -202,8 +231,7 @@ class QueryPool:
             "ivig_graph.query_pool",
             "--fd",
             str(theirs.fileno()),
-            "--nquads",
-            str(self.nquads_path),
+            *self._engine_arguments(),
             "--parent",
             str(os.getpid()),
             "--memory-limit",
@@ -219,6 +247,12 @@ class QueryPool:
         finally:
             theirs.close()
         return _Worker(process, Connection(ours.detach()))
+
+    def _engine_arguments(self) -> list[str]:
+        backend = self.settings.backend
+        if backend is None:
+            return ["--nquads", str(self.nquads_path)]
+        return ["--backend", backend, "--backend-timeout", str(self.settings.backend_timeout)]
 
     def _await_ready(self, worker: _Worker) -> None:
         if not worker.conn.poll(self.settings.start_timeout):

@@ -1,9 +1,10 @@
 """The web endpoint: ``create_app(dataset, config)`` builds the Flask app over a built dataset.
 
-Blueprints: ``sparql`` (the SPARQL 1.1 Protocol endpoint and its service description) and
-``ops`` (health checks, example queries). ``hooks`` adds what every response carries (request
-id, timing, CORS, compression, access log) and the per-client rate limit. Queries run in worker
-processes (``ivig_graph.query_pool``) so that a runaway query can be killed.
+Blueprints: ``sparql`` (the SPARQL 1.1 Protocol endpoint and its service description),
+``ops`` (health checks, example queries) and ``pages`` (HTML pages and linked data). ``hooks``
+adds what every response carries (request id, timing, CORS, compression, access log) and the
+per-client rate limit. Queries run in worker processes (``ivig_graph.query_pool``) so that a
+runaway query can be killed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..store import BuiltDataset
 from .config import ServerConfig
 from .hooks import install_hooks
 from .ops import ops
+from .pages import register_pages
 from .ratelimit import RateLimiter
 from .sparql import sparql
 from .state import Endpoint
@@ -41,6 +43,7 @@ def create_app(
     install_hooks(app)
     app.register_blueprint(sparql)
     app.register_blueprint(ops)
+    register_pages(app, dataset)
     return app
 
 
@@ -53,6 +56,7 @@ def start_pool(dataset: BuiltDataset, config: ServerConfig) -> QueryPool:
             queue_limit=config.queue_limit,
             queue_wait=config.queue_wait,
             memory_limit_bytes=config.worker_memory_mb * 1024 * 1024,
+            backend=config.backend,
         ),
     )
     pool.start()

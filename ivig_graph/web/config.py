@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..remote import check_backend_url
+
 STORES = ("oxigraph",)
 
 
@@ -27,6 +29,7 @@ class ServerConfig:
     http_threads: int = 32  # gunicorn gthread threads of the single HTTP worker process
     # The query engine and its worker processes.
     store: str = "oxigraph"
+    backend: str | None = None  # a remote engine's SPARQL query endpoint, instead of the store
     workers: int = field(default_factory=lambda: max(os.cpu_count() or 1, 1))
     timeout: float = 10.0  # seconds a query may run before its worker is killed
     queue_limit: int = 32  # queries that may wait for a free worker; more are refused (503)
@@ -52,6 +55,11 @@ class ServerConfig:
             raise ConfigError(
                 f"Unknown store {self.store!r}: this endpoint offers {', '.join(STORES)}."
             )
+        if self.backend is not None:
+            try:
+                check_backend_url(self.backend)
+            except ValueError as error:
+                raise ConfigError(str(error)) from None
         positive = ("port", "http_threads", "workers", "max_body_bytes", "max_query_length")
         for name in (*positive, "max_depth", "max_rows"):
             if getattr(self, name) < 1:
@@ -88,6 +96,7 @@ ENV_VARS: dict[str, str] = {
     "port": "IVIG_PORT",
     "http_threads": "IVIG_HTTP_THREADS",
     "store": "IVIG_STORE",
+    "backend": "IVIG_BACKEND",
     "workers": "IVIG_WORKERS",
     "timeout": "IVIG_QUERY_TIMEOUT",
     "queue_limit": "IVIG_QUEUE_LIMIT",

@@ -21,10 +21,13 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from ..errors import IvigGraphError
+from ..remote import Backend, check_backend
 from ..store import BuiltDataset, load_built
 from .config import ServerConfig
 
 HTTP_PROCESSES = 1
+BACKEND_CHECK_TIMEOUT = 30.0
 
 
 def gunicorn_options(config: ServerConfig) -> dict[str, Any]:
@@ -84,7 +87,20 @@ def configure_access_log() -> None:
 
 
 def run_server(built: BuiltDataset, config: ServerConfig) -> None:
-    """Serve ``built`` until interrupted (blocks)."""
+    """Serve ``built`` until interrupted (blocks).
+
+    With a backend, first checks that it holds the built dataset (``StoreUnreachable``,
+    ``StoreRefused`` or ``StoreDiffers`` otherwise): answers and ETags name its version.
+    """
+    if config.backend is not None:
+        backend = Backend(config.backend, timeout=BACKEND_CHECK_TIMEOUT)
+        counts = check_backend(built, backend)
+        triples = ", ".join(f"<{graph}> {count}" for graph, count in counts.items())
+        print(
+            f"Serving dataset {built.version} from the SPARQL backend {config.backend} "
+            f"(triples per graph as built: {triples})",
+            file=sys.stderr,
+        )
     configure_access_log()
     EndpointApplication(built, config).run()
 
@@ -93,7 +109,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m ivig_graph.web.server")
     parser.add_argument("--dataset", required=True, help="built dataset directory")
     args = parser.parse_args(argv)
-    run_server(load_built(Path(args.dataset)), ServerConfig.from_env(os.environ))
+    try:
+        run_server(load_built(Path(args.dataset)), ServerConfig.from_env(os.environ))
+    except IvigGraphError as error:
+        print(f"ivig-graph server: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from ..engine import (
 )
 from ..query_pool import PoolError
 from ..sparql_guard import QueryForm, QueryRefused, inspect_query
-from . import service_description
+from . import query_page, service_description
 from .errors import error_response
 from .negotiation import NotAcceptable, UnknownFormat, by_format_parameter, negotiate
 from .protocol import ProtocolError, ProtocolRequest, read_query_request
@@ -54,7 +54,11 @@ def sparql_endpoint() -> Response:
         if protocol.query is None:
             if request.method == "POST":
                 raise ProtocolError(400, "No query: send it as query=... or in the body.")
+            if query_page.wants_query_page(protocol):  # a browser: the query page
+                return query_page.query_page(state)
             return _service_description(state, protocol.format)
+        if query_page.is_html_format(protocol.format):  # format=html: the answer as a page
+            return query_page.results_page(state, protocol, endpoint_url(state))
         return _answer_query(state, protocol)
     except (ProtocolError, QueryRefused, QueryFailed) as error:
         g.outcome = "refused"

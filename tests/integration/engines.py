@@ -3,7 +3,8 @@
 Each engine runs in its own temporary directory on free 127.0.0.1 ports; ``oxigraph(dir)`` and
 ``virtuoso(dir)`` are context managers that start the server, wait until it answers a query, yield
 its endpoints and stop it on exit. ``ensure_installed()`` runs scripts/engines/install.sh (pip for
-Oxigraph, apt-get for Virtuoso) when a program is missing, and says clearly if that did not help.
+Oxigraph, apt-get for Virtuoso and nginx) when a program is missing, and says clearly if that did
+not help.
 """
 
 from __future__ import annotations
@@ -60,9 +61,23 @@ def virtuoso_program() -> str | None:
     return shutil.which("virtuoso-t")
 
 
+def nginx_program() -> str | None:
+    """nginx (the replica test's load balancer); Debian puts it in /usr/sbin."""
+    found = shutil.which("nginx")
+    return found or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
+
+
+def _programs() -> tuple[tuple[str, str | None], ...]:
+    return (
+        ("oxigraph", oxigraph_program()),
+        ("virtuoso-t", virtuoso_program()),
+        ("nginx", nginx_program()),
+    )
+
+
 def ensure_installed() -> None:
-    """Install whichever engine is missing, or raise EngineUnavailable saying how to."""
-    if oxigraph_program() and virtuoso_program():
+    """Install whichever server is missing, or raise EngineUnavailable saying how to."""
+    if all(program for _, program in _programs()):
         return
     command = ["bash", str(INSTALL_SCRIPT)]
     try:
@@ -78,11 +93,7 @@ def ensure_installed() -> None:
         output = (done.stdout + done.stderr)[-2000:]
     except subprocess.TimeoutExpired:
         output = f"timed out after {INSTALL_TIMEOUT:g} s"
-    missing = [
-        name
-        for name, program in (("oxigraph", oxigraph_program()), ("virtuoso-t", virtuoso_program()))
-        if program is None
-    ]
+    missing = [name for name, program in _programs() if program is None]
     if missing:
         raise EngineUnavailable(
             f"{', '.join(missing)} not installed, and {INSTALL_SCRIPT.relative_to(REPO)} did not "

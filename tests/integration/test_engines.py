@@ -19,6 +19,8 @@ def test_an_engine_that_cannot_be_installed_fails_with_the_installers_words(
     monkeypatch.setattr(engines, "INSTALL_SCRIPT", installer)
     monkeypatch.setattr(engines, "REPO", tmp_path)
     monkeypatch.setattr(engines, "virtuoso_program", lambda: None)
+    monkeypatch.setattr(engines, "oxigraph_program", lambda: "/bin/true")
+    monkeypatch.setattr(engines, "nginx_program", lambda: "/bin/true")
     with pytest.raises(engines.EngineUnavailable) as caught:
         engines.ensure_installed()
     message = str(caught.value)

@@ -39,9 +39,13 @@ def test_same_description_in_every_format(client: FlaskClient, accept: str) -> N
     assert isomorphic(description(client, accept), description(client, "text/turtle"))
 
 
-def test_browser_accept_gets_a_description(client: FlaskClient) -> None:
+def test_browser_accept_gets_the_query_page(client: FlaskClient) -> None:
+    """A browser prefers HTML: it gets the query page (tests/ui); ``*/*`` alone is a machine."""
     accept = "text/html,application/xhtml+xml,*/*;q=0.8"
     response = client.get("/sparql", headers={"Accept": accept})
+    assert media_type(response.content_type) == "text/html"
+    assert b'<textarea id="query" name="query"' in response.data
+    response = client.get("/sparql", headers={"Accept": "*/*"})
     assert media_type(response.content_type) == "text/turtle"
     assert the_service(graph_of(response.data, response.content_type)) is not None
 
