@@ -167,7 +167,7 @@ def stop(server: Server) -> None:
 
 def start_ivig(built: BuiltDataset, work: Path, cache: bool = True) -> Server:
     port = free_port()
-    env = {"IVIG_RATE_LIMIT": "0", "IVIG_RESULT_CACHE": "1" if cache else "0"}
+    env = {"IVIG_RATE_LIMIT": "0", "IVIG_RESULT_CACHE_MB": "64" if cache else "0"}
     command = [
         str(BIN / "ivig-graph"),
         "serve",

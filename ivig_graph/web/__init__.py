@@ -22,6 +22,7 @@ from .hooks import install_hooks
 from .ops import ops
 from .pages import register_pages
 from .ratelimit import RateLimiter
+from .result_cache import ResultCache
 from .sparql import sparql
 from .state import Endpoint
 
@@ -39,7 +40,8 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     examples = _examples(config)
     limiter = RateLimiter(config.rate_limit, config.rate_burst) if config.rate_limited else None
-    app.extensions["ivig_graph"] = Endpoint(dataset, config, pool, limiter, examples)
+    results = ResultCache(config.result_cache_mb * 1024 * 1024)
+    app.extensions["ivig_graph"] = Endpoint(dataset, config, pool, limiter, examples, results)
     install_hooks(app)
     app.register_blueprint(sparql)
     app.register_blueprint(ops)

@@ -44,6 +44,8 @@ class ServerConfig:
     rate_limit: float = 20.0  # requests per second, sustained
     rate_burst: int = 100
     trust_proxy: bool = False  # take the client address from X-Forwarded-For (last hop)
+    # Answers kept in memory for repeated queries (bytes bounded; 0 turns the cache off).
+    result_cache_mb: int = 64
     # HTTP niceties.
     cache_max_age: int = 300
     gzip_min_bytes: int = 1024
@@ -66,7 +68,8 @@ class ServerConfig:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
         if not (0 < self.timeout < math.inf):
             raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}.")
-        for name in ("queue_limit", "queue_wait", "worker_memory_mb", "rate_limit", "rate_burst"):
+        non_negative = ("queue_limit", "queue_wait", "worker_memory_mb", "rate_limit", "rate_burst")
+        for name in (*non_negative, "result_cache_mb"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative.")
 
@@ -109,6 +112,7 @@ ENV_VARS: dict[str, str] = {
     "rate_limit": "IVIG_RATE_LIMIT",
     "rate_burst": "IVIG_RATE_BURST",
     "trust_proxy": "IVIG_TRUST_PROXY",
+    "result_cache_mb": "IVIG_RESULT_CACHE_MB",
     "cache_max_age": "IVIG_CACHE_MAX_AGE",
     "gzip_min_bytes": "IVIG_GZIP_MIN_BYTES",
     "base_url": "IVIG_BASE_URL",

@@ -35,7 +35,9 @@ _COMPRESSIBLE = re.compile(
     r"^(text/|application/(sparql-results\+(json|xml)|ld\+json|json|rdf\+xml|n-triples|n-quads"
     r"|trig|xml|sparql-query))"
 )
-EXPOSED_HEADERS = "X-Request-Id, Server-Timing, ETag, Retry-After, X-SPARQL-MaxRows, Warning"
+EXPOSED_HEADERS = (
+    "X-Request-Id, Server-Timing, ETag, Retry-After, X-SPARQL-MaxRows, Warning, X-Cache"
+)
 RATE_LIMITED_PREFIXES = ("/sparql", "/queries")
 
 

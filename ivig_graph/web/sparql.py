@@ -125,13 +125,21 @@ def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
     if etag is not None and _not_modified(etag):
         return _not_modified_response(state, etag)
     started = time.perf_counter()
-    try:
-        answer = state.pool.execute(query_request)
-    finally:
+    answer = state.results.get(query_request)
+    hit = answer is not None
+    if answer is None:
+        try:
+            answer = state.pool.execute(query_request)
+        finally:
+            g.query_ms = (time.perf_counter() - started) * 1000
+        state.results.put(query_request, answer)
+    else:
         g.query_ms = (time.perf_counter() - started) * 1000
     g.rows, g.truncated, g.outcome = answer.rows, answer.truncated, "answered"
     response = Response(_body_with_truncation_link(answer), status=200)
     response.headers["Content-Type"] = _content_type(answer.media_type)
+    if state.results.enabled:
+        response.headers["X-Cache"] = "HIT" if hit else "MISS"
     response.vary.add("Accept")
     if answer.truncated:
         response.headers["X-SPARQL-MaxRows"] = str(state.config.max_rows)
