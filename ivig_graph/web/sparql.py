@@ -6,6 +6,7 @@ import hashlib
 import json
 import threading
 import time
+from functools import lru_cache
 from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
@@ -21,7 +22,7 @@ from ..engine import (
     ResultFormat,
 )
 from ..query_pool import PoolError
-from ..sparql_guard import QueryForm, QueryRefused, inspect_query
+from ..sparql_guard import GuardLimits, QueryForm, QueryInfo, QueryRefused, inspect_query
 from . import query_page, service_description
 from .errors import error_response
 from .negotiation import NotAcceptable, UnknownFormat, by_format_parameter, negotiate
@@ -93,12 +94,53 @@ def _read_body(state: Endpoint) -> bytes:
 
 def endpoint_url(state: Endpoint) -> str:
     """The endpoint's own IRI: the base for relative IRIs in queries and the description."""
-    candidate = state.config.base_url or request.base_url
+    if state.config.base_url:
+        return _valid_iri_or_fallback(state.config.base_url)
+    environ = request.environ
+    return _request_base(
+        environ.get("wsgi.url_scheme", "http"),
+        environ.get("HTTP_HOST") or environ.get("SERVER_NAME", ""),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("PATH_INFO", ""),
+    )
+
+
+# What follows is memoised: the same few values recur on every request, and working them out
+# afresh (URL building, IRI checks, the guard's scan, Accept parsing) cost more than a cache hit.
+
+
+@lru_cache(maxsize=256)
+def _request_base(scheme: str, host: str, script: str, path: str) -> str:
+    del scheme, host, script, path  # the key; werkzeug builds the URL from the same environ
+    return _valid_iri_or_fallback(request.base_url)
+
+
+@lru_cache(maxsize=256)
+def _valid_iri_or_fallback(candidate: str) -> str:
     try:
         ox.NamedNode(candidate)
     except ValueError:
         return FALLBACK_ENDPOINT
     return candidate
+
+
+MEMOISED_QUERY_LENGTH = 4096  # longer texts are scanned every time: the memo stays small
+
+
+def _inspect(text: str, limits: GuardLimits) -> QueryInfo:
+    if len(text) > MEMOISED_QUERY_LENGTH:
+        return inspect_query(text, limits)
+    return _inspect_memo(text, limits)
+
+
+@lru_cache(maxsize=2048)
+def _inspect_memo(text: str, limits: GuardLimits) -> QueryInfo:
+    return inspect_query(text, limits)
+
+
+@lru_cache(maxsize=1024)
+def _negotiated(accept: str | None, offered: tuple[ResultFormat, ...]) -> ResultFormat:
+    return negotiate(accept, offered)
 
 
 # ---------------------------------------------------------------- queries
@@ -108,7 +150,7 @@ def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
     text = protocol.query.removeprefix("\ufeff") if protocol.query else ""
     if not text.strip():
         raise ProtocolError(400, "The query is empty.")
-    info = inspect_query(text, state.guard_limits)
+    info = _inspect(text, state.guard_limits)
     g.query_form = info.form.value if info.form else None
     fmt = _choose_format(info.form, protocol.format)
     base = endpoint_url(state)
@@ -155,7 +197,7 @@ def _choose_format(form: QueryForm | None, parameter: str | None) -> ResultForma
     offered = GRAPH_FORMATS if form is not None and form.returns_graph else RESULT_FORMATS
     if parameter is not None:
         return by_format_parameter(parameter, offered, tuple(FORMATS_BY_KEY.values()))
-    return negotiate(request.headers.get("Accept"), offered)
+    return _negotiated(request.headers.get("Accept"), tuple(offered))
 
 
 def _content_type(media_type: str) -> str:
