@@ -378,7 +378,7 @@ class Report:
     seconds_per_run: float
     correctness: dict[str, dict[str, str]] = field(default_factory=dict)
     load: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
-    ceiling: dict[str, float] = field(default_factory=dict)
+    ceiling: dict[str, float] = field(default_factory=dict)  # requests/s of constant routes
     soak: dict[str, float] = field(default_factory=dict)
     startup_s: float = 0.0
     build_s: dict[str, float] = field(default_factory=dict)
@@ -451,9 +451,44 @@ def measure_mix(
                 )
             report.load[server.name] = results
             if server.name == "ivig-graph":
-                ceiling = wrk(server.port, "/healthz", "text/plain", seconds)
-                report.ceiling = asdict(ceiling)
-                print(f"  ceiling /healthz {ceiling.requests_per_s:.1f}/s", flush=True)
+                healthz = wrk(server.port, "/healthz", "text/plain", seconds)
+                report.ceiling["ivig-graph /healthz"] = healthz.requests_per_s
+                print(f"  /healthz {healthz.requests_per_s:.1f}/s", flush=True)
+
+
+def measure_ceiling(report: Report, work: Path, seconds: float) -> None:
+    """A constant Flask route under gunicorn: sync workers one per core, and gthread like ours."""
+    for label, options in (
+        ("flask constant, gunicorn 2 sync workers", ["-w", "2", "-k", "sync"]),
+        (
+            "flask constant, gunicorn 1 gthread worker, 32 threads",
+            ["-w", "1", "-k", "gthread", "--threads", "32"],
+        ),
+    ):
+        port = free_port()
+        command = [
+            str(BIN / "gunicorn"),
+            *options,
+            "-b",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(ROOT / "bench"),
+            "ceiling_app:app",
+        ]
+        server = launch("ceiling", command, port, "/", work / f"ceiling-{port}.log")
+        try:
+            deadline = time.perf_counter() + 30
+            while time.perf_counter() < deadline:
+                try:
+                    if server.get("/", "text/plain", timeout=2)[0] == 200:
+                        break
+                except OSError:
+                    time.sleep(0.05)
+            load = wrk(port, "/", "text/plain", seconds)
+        finally:
+            stop(server)
+        report.ceiling[label] = load.requests_per_s
+        print(f"  ceiling ({label}) {load.requests_per_s:.1f}/s", flush=True)
 
 
 def measure_soak(report: Report, built: BuiltDataset, work: Path, seconds: float) -> None:
@@ -549,7 +584,7 @@ def main() -> int:
         help="largest scale at which owlrl also reasons (100x takes minutes)",
     )
     parser.add_argument("--no-peers", action="store_true", help="skip Oxigraph and rdflib-endpoint")
-    parser.add_argument("--parts", default="build,startup,mix,soak,scaling")
+    parser.add_argument("--parts", default="build,startup,mix,ceiling,soak,scaling")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("bench: wrk is not installed (make bench installs it)", file=sys.stderr)
@@ -569,6 +604,8 @@ def main() -> int:
             print(f"== start-up to first answer: {report.startup_s} s", flush=True)
         if "mix" in parts:
             measure_mix(report, built, work, args.seconds, peers=not args.no_peers)
+        if "ceiling" in parts:
+            measure_ceiling(report, work, args.seconds)
         if "soak" in parts:
             measure_soak(report, built, work, args.soak)
         if "scaling" in parts:
