@@ -161,12 +161,15 @@ def load_store(nquads_path: Path) -> ox.Store:
     return store
 
 
-def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
-    """Run ``request`` on ``store``; raise ``QueryFailed`` for a query that cannot be answered."""
-    fmt = check_format(request.format_key)
-    default_graph, named_graphs = protocol_dataset(request)
+def start_query(
+    store: ox.Store,
+    request: QueryRequest,
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None,
+    named_graphs: list[ox.NamedNode | ox.BlankNode] | None,
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Parse and start ``request`` on ``store``; the engine's refusals become ``QueryFailed``."""
     try:
-        result = store.query(
+        return store.query(
             request.query,
             base_iri=request.base_iri,
             prefixes=PREFIXES,
@@ -177,6 +180,13 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
         raise QueryFailed(f"Invalid SPARQL query: {error}") from None
     except (ValueError, OSError, RuntimeError) as error:
         raise QueryFailed(f"The query could not be evaluated: {error}") from None
+
+
+def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
+    """Run ``request`` on ``store``; raise ``QueryFailed`` for a query that cannot be answered."""
+    fmt = check_format(request.format_key)
+    default_graph, named_graphs = protocol_dataset(request)
+    result = start_query(store, request, default_graph, named_graphs)
     try:
         return answer_result(result, fmt, request.max_rows)
     except (ValueError, OSError, RuntimeError) as error:

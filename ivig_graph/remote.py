@@ -46,7 +46,14 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
-from .engine import QueryAnswer, QueryFailed, QueryRequest, answer_result, check_format
+from .engine import (
+    QueryAnswer,
+    QueryFailed,
+    QueryRequest,
+    answer_result,
+    check_format,
+    start_query,
+)
 from .engine import protocol_dataset as validated_dataset
 from .errors import StoreDiffers, StoreRefused, StoreUnreachable
 from .graph_store import excerpt
@@ -212,18 +219,7 @@ def _check_syntax(
     global _SYNTAX_STORE
     if _SYNTAX_STORE is None:
         _SYNTAX_STORE = ox.Store()
-    try:
-        _SYNTAX_STORE.query(
-            request.query,
-            base_iri=request.base_iri,
-            prefixes=PREFIXES,
-            default_graph=default_graphs,
-            named_graphs=named_graphs,
-        )
-    except SyntaxError as error:
-        raise QueryFailed(f"Invalid SPARQL query: {error}") from None
-    except (ValueError, OSError, RuntimeError) as error:
-        raise QueryFailed(f"The query could not be evaluated: {error}") from None
+    start_query(_SYNTAX_STORE, request, default_graphs, named_graphs)
 
 
 def _prologue(shape: _Shape, base_iri: str | None) -> str:
