@@ -82,6 +82,8 @@ def string_prefix(engine: RunningEngine) -> int | None:
 def config() -> dict[str, str]:
     return {
         "IVIG_RATE_LIMIT": "0",
+        # Every request must reach the backend: answers from memory would hide what it does.
+        "IVIG_RESULT_CACHE_MB": "0",
         "IVIG_BASE_URL": BASE_URL,
         "IVIG_MAX_ROWS": str(MAX_ROWS),
     }

@@ -94,6 +94,8 @@ def server(
         "IVIG_QUERY_TIMEOUT": str(BUDGET),
         "IVIG_RATE_LIMIT": "0",
         "IVIG_QUEUE_WAIT": "10",
+        # Repeated rounds must run in the workers, not come from the result cache.
+        "IVIG_RESULT_CACHE_MB": "0",
     }
     running = start_server(small_built, log, env)
     yield running
