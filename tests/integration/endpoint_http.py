@@ -4,12 +4,9 @@ isomorphically, both with RDF 1.1's "x" = "x"^^xsd:string."""
 
 from __future__ import annotations
 
-import http.client
 import io
 import re
-import time
 from collections import Counter
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask.testing import FlaskClient
@@ -18,44 +15,8 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.query import Result
 from rdflib.term import Identifier
 
-from ..web.answers import RDFLIB_FORMATS, media_type
-from ..web.conftest import RunningServer
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]  # names in lower case
-    body: bytes
-    seconds: float = 0.0
-
-    @property
-    def media_type(self) -> str:
-        return media_type(self.headers.get("content-type"))
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-
-def call(
-    server: RunningServer,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 30.0,
-) -> Answer:
-    started = time.monotonic()
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        data = response.read()
-        found = {k.lower(): v for k, v in response.getheaders()}
-        return Answer(response.status, found, data, time.monotonic() - started)
-    finally:
-        connection.close()
+from ..web.answers import RDFLIB_FORMATS
+from ..web.conftest import Answer, RunningServer, call
 
 
 def get(

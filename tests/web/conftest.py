@@ -9,6 +9,7 @@ queries are run.
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import socket
@@ -166,6 +167,45 @@ class RunningServer:
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@dataclass
+class Answer:
+    """One HTTP answer of a running server: status, headers (names in lower case), body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    seconds: float = 0.0
+
+    @property
+    def media_type(self) -> str:
+        return (self.headers.get("content-type") or "").split(";")[0].strip()
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", errors="replace")
+
+
+def call(
+    server: RunningServer,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 30.0,
+) -> Answer:
+    """One request to a running server over a fresh connection, timed."""
+    started = time.monotonic()
+    connection = http.client.HTTPConnection(server.host, server.port, timeout=timeout)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        data = response.read()
+        found = {k.lower(): v for k, v in response.getheaders()}
+        return Answer(response.status, found, data, time.monotonic() - started)
+    finally:
+        connection.close()
 
 
 def start_server(

@@ -8,14 +8,12 @@ plus a margin while other clients are answered, and load beyond the queue is she
 from __future__ import annotations
 
 import gzip
-import http.client
 import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -27,8 +25,10 @@ from ivig_graph.store import BuiltDataset
 from .answers import as_text, count_of, json_rows, no_internals, values
 from .conftest import (
     CONDITIONS,
+    Answer,
     RunningServer,
     assert_never_contacted,
+    call,
     condition,
     start_server,
     stop_server,
@@ -50,34 +50,6 @@ LABEL = (
     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
     "SELECT ?label WHERE {{ <{iri}> skos:prefLabel ?label }}"
 )
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    seconds: float
-
-
-def call(
-    server: RunningServer,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 30.0,
-) -> Answer:
-    started = time.monotonic()
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        data = response.read()
-        found = {k.lower(): v for k, v in response.getheaders()}
-        return Answer(response.status, found, data, time.monotonic() - started)
-    finally:
-        connection.close()
 
 
 def get_query(server: RunningServer, query: str, **params: str) -> Answer:
