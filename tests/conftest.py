@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,15 @@ def union(dataset: Dataset) -> Graph:
     for name in GRAPHS:
         graph += dataset.graph(name)
     return graph
+
+
+@pytest.fixture
+def canary() -> Iterator[socket.socket]:
+    """A listening loopback socket: any connection to it means the server went out."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield listener
 
 
 @pytest.fixture

@@ -28,7 +28,12 @@ from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GR
 from ivig_graph.web import create_app
 from ivig_graph.web.config import ServerConfig
 
-from ..web.conftest import RunningServer, assert_never_contacted, start_server, stop_server
+from ..web.conftest import (
+    RunningServer,
+    assert_never_contacted,
+    start_server,
+    stop_server,
+)
 from .endpoint_http import (
     Answer,
     assert_same_graph,
@@ -283,19 +288,18 @@ def test_a_dataset_in_both_the_query_and_the_parameters_is_refused_not_guessed(
     assert "either in the query (FROM, FROM NAMED) or as default-graph-uri" in ours.text
 
 
-def test_service_is_refused_and_never_requested(server: RunningServer) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as canary:
-        canary.bind(("127.0.0.1", 0))
-        canary.listen(8)
-        host, port = canary.getsockname()
-        for query in (
-            f"SELECT * {{ SERVICE <http://{host}:{port}/sparql> {{ ?s ?p ?o }} }}",
-            f"PREFIX e: <http://{host}:{port}/> SELECT * {{ SERVICEe:x {{ ?s ?p ?o }} }}",
-        ):
-            answer = get(server, {"query": query})
-            assert answer.status == 400
-            assert "SERVICE" in answer.text
-        assert_never_contacted(canary)
+def test_service_is_refused_and_never_requested(
+    server: RunningServer, canary: socket.socket
+) -> None:
+    host, port = canary.getsockname()
+    for query in (
+        f"SELECT * {{ SERVICE <http://{host}:{port}/sparql> {{ ?s ?p ?o }} }}",
+        f"PREFIX e: <http://{host}:{port}/> SELECT * {{ SERVICEe:x {{ ?s ?p ?o }} }}",
+    ):
+        answer = get(server, {"query": query})
+        assert answer.status == 400
+        assert "SERVICE" in answer.text
+    assert_never_contacted(canary)
 
 
 def test_updates_are_refused_and_the_backend_is_unchanged(

@@ -126,15 +126,6 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-@pytest.fixture
-def canary() -> Iterator[socket.socket]:
-    """A listening loopback socket: any connection to it means the server went out."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        yield listener
-
-
 def assert_never_contacted(listener: socket.socket) -> None:
     """Fails if anything connected to ``listener`` (connections wait in its backlog)."""
     listener.settimeout(0.3)

@@ -172,20 +172,17 @@ def test_runaway_queries_are_stopped_within_budget_while_others_are_answered(
     assert count_of(get_query(server, "SELECT (4 AS ?x) {}").body) == 4
 
 
-def test_service_is_never_requested(server: RunningServer) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as canary:
-        canary.bind(("127.0.0.1", 0))
-        canary.listen(8)
-        host, port = canary.getsockname()
-        for query in (
-            f"SELECT * {{ SERVICE <http://{host}:{port}/sparql> {{ ?s ?p ?o }} }}",
-            f"PREFIX e: <http://{host}:{port}/> SELECT * {{ SERVICEe:x {{ ?s ?p ?o }} }}",
-            f"SELECT * FROM <http://{host}:{port}/g> {{ ?s ?p ?o }}",
-        ):
-            answer = get_query(server, query)
-            assert answer.status in (200, 400)
-            assert no_internals(answer.body)
-        assert_never_contacted(canary)
+def test_service_is_never_requested(server: RunningServer, canary: socket.socket) -> None:
+    host, port = canary.getsockname()
+    for query in (
+        f"SELECT * {{ SERVICE <http://{host}:{port}/sparql> {{ ?s ?p ?o }} }}",
+        f"PREFIX e: <http://{host}:{port}/> SELECT * {{ SERVICEe:x {{ ?s ?p ?o }} }}",
+        f"SELECT * FROM <http://{host}:{port}/g> {{ ?s ?p ?o }}",
+    ):
+        answer = get_query(server, query)
+        assert answer.status in (200, 400)
+        assert no_internals(answer.body)
+    assert_never_contacted(canary)
 
 
 @pytest.mark.parametrize(
