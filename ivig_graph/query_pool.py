@@ -10,7 +10,8 @@ exhausted) is replaced the same way, and the HTTP process is never at risk.
 
 At most ``size`` queries run at once. ``queue_limit`` more may wait up to ``queue_wait``
 seconds for a worker; beyond that the pool refuses at once (``PoolOverloaded`` -> 503 with
-Retry-After) rather than letting a queue grow until every client times out.
+Retry-After) rather than letting a queue grow until every client times out. The counts live in
+an ``Admission``, which several HTTP processes may share (``ivig_graph.admission``).
 
 Workers are fresh interpreters (``python -m ivig_graph.query_pool``) talking over an inherited
 socket: forking the threaded HTTP process is unsafe, and a fresh interpreter imports only the
@@ -31,12 +32,16 @@ import subprocess
 import sys
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+import pyoxigraph as ox
+
+from .admission import Admission, AdmissionRefused
 from .engine import QueryAnswer, QueryFailed, QueryRequest, execute, load_store
 from .remote import Backend, execute_remote
 
@@ -81,6 +86,9 @@ class PoolSettings:
     start_timeout: float = 60.0
     # A remote engine's SPARQL query endpoint (``ivig_graph.remote``); None: the embedded store.
     backend: str | None = None
+    # A request a worker evaluated within this many seconds runs in the calling process the
+    # next times (``KnownCheap``); 0: every query goes to a worker.
+    inline_seconds: float = 0.0
 
     @property
     def backend_timeout(self) -> float:
@@ -150,8 +158,10 @@ def _serve(conn: Connection, open_executor: Callable[[], Executor]) -> None:
 
 
 def _answer(run: Executor, request: QueryRequest) -> tuple[str, object]:
+    started = time.perf_counter()
     try:
-        return ("ok", run(request))
+        answer = run(request)
+        return ("ok", (answer, time.perf_counter() - started))
     except QueryFailed as error:
         return ("failed", (error.status, str(error)))
     except MemoryError:
@@ -162,6 +172,54 @@ def _answer(run: Executor, request: QueryRequest) -> tuple[str, object]:
 
 
 # ---------------------------------------------------------------- the HTTP process side
+
+
+class KnownCheap:
+    """Requests a worker evaluated within ``seconds``: they may run in the HTTP process.
+
+    The dataset never changes while it is served, so a request (query text, format, base,
+    dataset, row cap) costs the same every time: one that a worker evaluated in a millisecond
+    cannot run away, and running it in place skips the hand-off to a worker process (two pipe
+    transfers and two wake-ups, more than such a query's own cost). The threshold is low
+    because a query run in place holds up the HTTP process's other requests while the engine
+    serializes its answer (bench/RESULTS.md: a 4 ms CONSTRUCT ran at half the rate). Only short
+    query texts qualify (the engine recurses on the algebra, and the HTTP threads' stacks are
+    smaller than a worker's). Every other request, and every request the first time, goes to a
+    worker, under the time budget. At most ``capacity`` requests are remembered, the least
+    recently used forgotten. The answers themselves are not kept: this is not a result cache.
+    """
+
+    MAX_QUERY_LENGTH = 4096
+
+    def __init__(self, seconds: float, capacity: int = 4096) -> None:
+        self.seconds = seconds
+        self.capacity = capacity
+        self.answered = 0
+        self._known: OrderedDict[QueryRequest, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def enabled(self) -> bool:
+        return self.seconds > 0
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def knows(self, request: QueryRequest) -> bool:
+        with self._lock:
+            if request not in self._known:
+                return False
+            self._known.move_to_end(request)
+            return True
+
+    def observe(self, request: QueryRequest, seconds: float) -> None:
+        """A worker evaluated ``request`` in ``seconds`` (as the worker measured it)."""
+        if seconds >= self.seconds or len(request.query) > self.MAX_QUERY_LENGTH:
+            return
+        with self._lock:
+            self._known[request] = None
+            while len(self._known) > self.capacity:
+                self._known.popitem(last=False)
 
 
 @dataclass
@@ -181,12 +239,18 @@ class _Worker:
 class QueryPool:
     """A fixed number of query worker processes; ``execute`` runs one query on one of them."""
 
-    def __init__(self, nquads_path: Path, settings: PoolSettings) -> None:
+    def __init__(
+        self, nquads_path: Path, settings: PoolSettings, admission: Admission | None = None
+    ) -> None:
+        """``admission`` counts running and waiting queries; one made before gunicorn forks is
+        shared by all the HTTP processes (each then has its own ``settings.size`` workers)."""
         self.nquads_path = Path(nquads_path)
         self.settings = settings
+        self.admission = admission or Admission(settings.size, settings.queue_limit)
+        self.cheap = KnownCheap(settings.inline_seconds)
+        self._local: ox.Store | None = None  # the store for known-cheap requests
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
-        self._in_flight = 0  # running + waiting
         self._alive = 0
         self._closed = False
         self.restarts = 0
@@ -194,8 +258,11 @@ class QueryPool:
     # -- life cycle
 
     def start(self) -> None:
-        """Start every worker and wait until each has loaded the dataset."""
+        """Start every worker and wait until each has loaded the dataset (and load it here too
+        if known-cheap requests are to run here)."""
         workers = [self._spawn() for _ in range(self.settings.size)]
+        if self.cheap.enabled and self.settings.backend is None:
+            self._local = load_store(self.nquads_path)
         for worker in workers:
             self._await_ready(worker)
             with self._lock:
@@ -216,11 +283,14 @@ class QueryPool:
         return not self._closed and self._alive > 0
 
     def stats(self) -> dict[str, int]:
+        admitted = self.admission.stats()
         return {
             "workers": self._alive,
             "idle": self._idle.qsize(),
-            "in_flight": self._in_flight,
+            "in_flight": admitted.running + admitted.waiting,
             "restarts": self.restarts,
+            "known_cheap": len(self.cheap),
+            "answered_inline": self.cheap.answered,
         }
 
     def _spawn(self) -> _Worker:
@@ -296,26 +366,33 @@ class QueryPool:
         """Run ``request`` on a free worker within the time budget, or raise ``PoolError``."""
         settings = self.settings
         retry_after = max(1, round(settings.queue_wait))
-        with self._lock:
-            if self._in_flight >= settings.size + settings.queue_limit:
-                raise PoolOverloaded(
-                    "The endpoint is busy: too many queries are running or waiting. Retry later.",
-                    retry_after,
-                )
-            self._in_flight += 1
+        started = time.monotonic()
         try:
+            slot = self.admission.enter(settings.queue_wait)
+        except AdmissionRefused as refused:
+            raise PoolOverloaded(
+                f"The endpoint is busy: no query worker became free within "
+                f"{settings.queue_wait:g} s. Retry later."
+                if refused.waited
+                else "The endpoint is busy: too many queries are running or waiting. Retry later.",
+                retry_after,
+            ) from None
+        try:
+            if self._local is not None and self.cheap.knows(request):
+                self.cheap.answered += 1
+                return execute(self._local, request)
+            # This process has a worker for every slot; one may still be restarting.
+            remaining = max(0.0, settings.queue_wait - (time.monotonic() - started))
             try:
-                worker = self._idle.get(timeout=settings.queue_wait)
+                worker = self._idle.get(timeout=remaining)
             except queue.Empty:
                 raise PoolOverloaded(
-                    f"The endpoint is busy: no query worker became free within "
-                    f"{settings.queue_wait:g} s. Retry later.",
+                    "The endpoint is busy: its query workers are restarting. Retry later.",
                     retry_after,
                 ) from None
             return self._run(worker, request)
         finally:
-            with self._lock:
-                self._in_flight -= 1
+            self.admission.leave(slot)
 
     def _run(self, worker: _Worker, request: QueryRequest) -> QueryAnswer:
         timeout = self.settings.timeout
@@ -336,7 +413,10 @@ class QueryPool:
             ) from None
         self._idle.put(worker)
         if status == "ok":
-            answer: QueryAnswer = detail
+            answer: QueryAnswer
+            answer, seconds = detail
+            if self._local is not None:
+                self.cheap.observe(request, seconds)
             return answer
         code, message = detail
         raise QueryFailed(message, status=code)

@@ -26,7 +26,9 @@ class ServerConfig:
     # Where and how gunicorn listens.
     host: str = "127.0.0.1"
     port: int = 8000
-    http_threads: int = 32  # gunicorn gthread threads of the single HTTP worker process
+    # HTTP worker processes (gunicorn gthread), each with http_threads threads.
+    http_processes: int = field(default_factory=lambda: max(os.cpu_count() or 1, 1))
+    http_threads: int = 16
     # The query engine and its worker processes.
     store: str = "oxigraph"
     backend: str | None = None  # a remote engine's SPARQL query endpoint, instead of the store
@@ -35,6 +37,8 @@ class ServerConfig:
     queue_limit: int = 32  # queries that may wait for a free worker; more are refused (503)
     queue_wait: float = 1.0  # seconds a query may wait for a free worker before 503
     worker_memory_mb: int = 2048  # address-space limit of each query worker; 0 = none
+    # A request a worker evaluated within this many ms runs in the HTTP process the next times.
+    inline_query_ms: float = 1.0
     # Limits on what a client may send or receive.
     max_body_bytes: int = 512 * 1024
     max_query_length: int = 64 * 1024
@@ -62,14 +66,14 @@ class ServerConfig:
                 check_backend_url(self.backend)
             except ValueError as error:
                 raise ConfigError(str(error)) from None
-        positive = ("port", "http_threads", "workers", "max_body_bytes", "max_query_length")
-        for name in (*positive, "max_depth", "max_rows"):
+        positive = ("port", "http_processes", "http_threads", "workers", "max_body_bytes")
+        for name in (*positive, "max_query_length", "max_depth", "max_rows"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
         if not (0 < self.timeout < math.inf):
             raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}.")
         non_negative = ("queue_limit", "queue_wait", "worker_memory_mb", "rate_limit", "rate_burst")
-        for name in (*non_negative, "result_cache_mb"):
+        for name in (*non_negative, "inline_query_ms", "result_cache_mb"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative.")
 
@@ -97,6 +101,7 @@ class ServerConfig:
 ENV_VARS: dict[str, str] = {
     "host": "IVIG_HOST",
     "port": "IVIG_PORT",
+    "http_processes": "IVIG_HTTP_PROCESSES",
     "http_threads": "IVIG_HTTP_THREADS",
     "store": "IVIG_STORE",
     "backend": "IVIG_BACKEND",
@@ -105,6 +110,7 @@ ENV_VARS: dict[str, str] = {
     "queue_limit": "IVIG_QUEUE_LIMIT",
     "queue_wait": "IVIG_QUEUE_WAIT",
     "worker_memory_mb": "IVIG_WORKER_MEMORY_MB",
+    "inline_query_ms": "IVIG_INLINE_QUERY_MS",
     "max_body_bytes": "IVIG_MAX_BODY_BYTES",
     "max_query_length": "IVIG_MAX_QUERY_LENGTH",
     "max_depth": "IVIG_MAX_DEPTH",

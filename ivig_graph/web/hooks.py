@@ -12,25 +12,20 @@
 from __future__ import annotations
 
 import gzip
-import json
 import logging
 import re
 import time
-import uuid
-from datetime import UTC, datetime
-from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from .access import ANSWERED, client_of, log_access, request_id
 from .errors import error_response
 from .ratelimit import retry_after_seconds
 from .state import endpoint
 
-access_log = logging.getLogger("ivig_graph.access")
 log = logging.getLogger(__name__)
 
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _COMPRESSIBLE = re.compile(
     r"^(text/|application/(sparql-results\+(json|xml)|ld\+json|json|rdf\+xml|n-triples|n-quads"
     r"|trig|xml|sparql-query))"
@@ -39,6 +34,7 @@ EXPOSED_HEADERS = (
     "X-Request-Id, Server-Timing, ETag, Retry-After, X-SPARQL-MaxRows, Warning, X-Cache"
 )
 RATE_LIMITED_PREFIXES = ("/sparql", "/queries")
+ANSWER_LOG_FIELDS = ("query_form", "rows", "truncated", "outcome")
 
 
 def install_hooks(app: Flask) -> None:
@@ -52,19 +48,12 @@ def install_hooks(app: Flask) -> None:
 def _start() -> None:
     g.started = time.perf_counter()
     g.query_ms = None
-    incoming = request.headers.get("X-Request-Id", "")
-    g.request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+    g.request_id = request_id(request.headers.get("X-Request-Id"))
 
 
 def client_address() -> str:
-    """The client, for the rate limit and the log: the proxy's last X-Forwarded-For hop if the
-    proxy is trusted, else the peer address."""
-    if endpoint().config.trust_proxy:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-1][:64]
-    return request.remote_addr or "unknown"
+    """The client of the current request (see ``access.client_of``)."""
+    return client_of(request.environ, endpoint().config.trust_proxy)
 
 
 def _rate_limit() -> Response | None:
@@ -90,7 +79,7 @@ def _finish(response: Response) -> Response:
     if query_ms is not None:
         timing += f", query;dur={query_ms:.1f}"
     response.headers["Server-Timing"] = timing
-    response.headers["X-Request-Id"] = getattr(g, "request_id", "") or uuid.uuid4().hex
+    response.headers["X-Request-Id"] = getattr(g, "request_id", "") or request_id(None)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
     response.headers["Timing-Allow-Origin"] = "*"
@@ -116,24 +105,19 @@ def _compress(response: Response) -> None:
 
 
 def _log(response: Response, total_ms: float, query_ms: float | None) -> None:
-    if not access_log.isEnabledFor(logging.INFO):
-        return
-    record: dict[str, Any] = {
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-        "request_id": response.headers.get("X-Request-Id"),
-        "client": client_address(),
-        "method": request.method,
-        "path": request.path,
-        "status": response.status_code,
-        "bytes": response.calculate_content_length(),
-        "duration_ms": round(total_ms, 2),
-        "query_ms": round(query_ms, 2) if query_ms is not None else None,
-        "user_agent": request.headers.get("User-Agent", "")[:200],
-    }
-    for key in ("query_form", "rows", "truncated", "outcome"):
-        if key in g:
-            record[key] = g.get(key)
-    access_log.info(json.dumps(record, ensure_ascii=False))
+    extras = {key: g.get(key) for key in ANSWER_LOG_FIELDS if key in g}
+    if extras.get("outcome") == "answered":  # the answer memo may keep it (answer_memo.py)
+        request.environ[ANSWERED] = extras
+    log_access(
+        request.environ,
+        request_id=response.headers.get("X-Request-Id", ""),
+        client=client_address(),
+        status=response.status_code,
+        size=response.calculate_content_length(),
+        total_ms=total_ms,
+        query_ms=query_ms,
+        extras=extras,
+    )
 
 
 def _http_error(error: HTTPException) -> Response:

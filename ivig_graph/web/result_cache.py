@@ -4,20 +4,34 @@ The dataset never changes while it is served, so an answer never goes stale; key
 whole ``QueryRequest`` (query text, format, base, dataset, row cap) and the cache belongs to one
 dataset version. It is bounded in bytes, least recently used out first; an answer larger than an
 eighth of the capacity is not kept, so one big CONSTRUCT cannot flush everything else.
+
+The same structure keeps whole HTTP responses for the answer memo (``answer_memo``): any value
+with a ``body`` of bytes, keyed by anything hashable.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Generic, Protocol, TypeVar
 
 from ..engine import QueryAnswer, QueryRequest
 
 
-class ResultCache:
+class HasBody(Protocol):
+    @property
+    def body(self) -> bytes: ...
+
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V", bound=HasBody)
+
+
+class ResultCache(Generic[K, V]):
     def __init__(self, capacity_bytes: int) -> None:
         self.capacity = capacity_bytes
-        self._entries: OrderedDict[QueryRequest, QueryAnswer] = OrderedDict()
+        self._entries: OrderedDict[K, V] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = 0
@@ -34,7 +48,7 @@ class ResultCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-    def get(self, key: QueryRequest) -> QueryAnswer | None:
+    def get(self, key: K) -> V | None:
         with self._lock:
             answer = self._entries.get(key)
             if answer is None:
@@ -44,7 +58,7 @@ class ResultCache:
             self.hits += 1
             return answer
 
-    def put(self, key: QueryRequest, answer: QueryAnswer) -> None:
+    def put(self, key: K, answer: V) -> None:
         size = len(answer.body)
         if not self.enabled or size > self.capacity // 8:
             return
@@ -57,3 +71,6 @@ class ResultCache:
             while self._size > self.capacity:
                 _, evicted = self._entries.popitem(last=False)
                 self._size -= len(evicted.body)
+
+
+AnswerCache = ResultCache[QueryRequest, QueryAnswer]

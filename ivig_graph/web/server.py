@@ -1,9 +1,17 @@
 """``run_server``: the endpoint on gunicorn (a production WSGI server, not Flask's).
 
-One gunicorn worker process with ``http_threads`` threads speaks HTTP; it owns the pool of query
-worker processes (``config.workers``) that evaluate SPARQL. One HTTP process keeps the rate
-limit and the cap on concurrent queries exact (they are counted in one place); the HTTP work
-itself is light (bytes in, bytes out), the queries run on every core in the workers.
+``http_processes`` gunicorn worker processes (gthread, ``http_threads`` threads each) speak HTTP;
+one process per core, because Python runs one thread at a time per process and the HTTP work
+(parsing, negotiation, logging, cache hits) is what limits a cheap query's throughput
+(bench/RESULTS.md). Each HTTP process has a query worker process for each of the
+``config.workers`` query slots.
+
+What must hold across processes is created in the gunicorn master before it forks the HTTP
+processes, in shared memory: the per-client rate limit (``ratelimit.RateLimiter``: a client is
+limited once, whichever process answers it) and the admission of queries
+(``admission.Admission``: at most ``config.workers`` queries run at once in all, and
+``config.queue_limit`` wait). When an HTTP process dies, the master frees the query slots it
+held.
 
 ``python -m ivig_graph.web.server --dataset DIR`` runs it with configuration from ``IVIG_*``
 environment variables only (the CLI, ``ivig-graph serve``, adds its options on top).
@@ -12,9 +20,11 @@ environment variables only (the CLI, ``ivig-graph serve``, adds its options on t
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +34,19 @@ from gunicorn.app.base import BaseApplication
 from ..errors import IvigGraphError
 from ..remote import Backend, check_backend
 from ..store import BuiltDataset, load_built
+from . import new_admission, new_limiter
+from .access import BatchedLines
 from .config import ServerConfig
 
-HTTP_PROCESSES = 1
 BACKEND_CHECK_TIMEOUT = 30.0
+HTTP_THREAD_STACK_BYTES = 64 * 1024 * 1024  # address space; only the pages used are memory
 
 
 def gunicorn_options(config: ServerConfig) -> dict[str, Any]:
     host = f"[{config.host}]" if ":" in config.host else config.host
     return {
         "bind": [f"{host}:{config.port}"],
-        "workers": HTTP_PROCESSES,
+        "workers": config.http_processes,
         "worker_class": "gthread",
         "threads": config.http_threads,
         # gunicorn's own watchdog: gthread workers heartbeat from their main loop, so this only
@@ -50,40 +62,62 @@ def gunicorn_options(config: ServerConfig) -> dict[str, Any]:
         "accesslog": None,  # the app writes its own structured access log
         "errorlog": "-",
         "loglevel": "info",
-        "preload_app": False,  # each HTTP process starts its own query workers
+        "preload_app": False,  # each HTTP process starts its own query workers after the fork
         "proc_name": "ivig-graph",
         "control_socket_disable": True,  # gunicorn's control socket would live in $HOME
     }
 
 
 class EndpointApplication(BaseApplication):
-    """gunicorn's embedding API: the options above, and the app built in the worker."""
+    """gunicorn's embedding API: the options above, and the app built in each HTTP process.
+
+    Runs in the master: the rate limiter made here is inherited, shared, by every HTTP process.
+    """
 
     def __init__(self, built: BuiltDataset, config: ServerConfig) -> None:
         self.built = built
         self.config = config
+        self.limiter = new_limiter(config)
+        self.admission = new_admission(config)
         super().__init__()
 
     def load_config(self) -> None:
         for key, value in gunicorn_options(self.config).items():
             if key in self.cfg.settings:  # control_socket_disable is new in gunicorn 24+
                 self.cfg.set(key, value)
+        self.cfg.set("child_exit", self.http_process_exited)
+
+    def http_process_exited(self, _arbiter: object, worker: Any) -> None:
+        """In the master: the query slots a dead HTTP process held are free again."""
+        freed = self.admission.reclaim(worker.pid)
+        if freed:
+            print(
+                f"HTTP process {worker.pid} exited holding {freed} query slots; freed",
+                file=sys.stderr,
+            )
 
     def load(self) -> Flask:
         from . import create_app
 
-        return create_app(self.built, self.config)
+        configure_access_log()
+        # gunicorn starts its request threads after this: give them room for the engine's
+        # recursion on known-cheap queries run in place (query_pool.KnownCheap).
+        threading.stack_size(HTTP_THREAD_STACK_BYTES)
+        return create_app(self.built, self.config, limiter=self.limiter, admission=self.admission)
 
 
 def configure_access_log() -> None:
-    """One JSON object per line on standard error, as the app writes them."""
+    """One JSON object per line on standard error, as the app writes them, in batches
+    (``access.BatchedLines``)."""
     access = logging.getLogger("ivig_graph.access")
-    if not access.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        access.addHandler(handler)
+    for handler in list(access.handlers):
+        access.removeHandler(handler)
+    lines = BatchedLines(sys.stderr)
+    lines.setFormatter(logging.Formatter("%(message)s"))
+    access.addHandler(lines)
     access.setLevel(logging.INFO)
     access.propagate = False
+    atexit.register(lines.close)  # writes what is still waiting when the process exits
 
 
 def run_server(built: BuiltDataset, config: ServerConfig) -> None:
@@ -101,7 +135,6 @@ def run_server(built: BuiltDataset, config: ServerConfig) -> None:
             f"(triples per graph as built: {triples})",
             file=sys.stderr,
         )
-    configure_access_log()
     EndpointApplication(built, config).run()
 
 

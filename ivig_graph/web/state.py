@@ -11,7 +11,7 @@ from ..sparql_guard import GuardLimits
 from ..store import BuiltDataset
 from .config import ServerConfig
 from .ratelimit import RateLimiter
-from .result_cache import ResultCache
+from .result_cache import AnswerCache
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Endpoint:
     pool: QueryPool
     limiter: RateLimiter | None
     examples: dict[str, str]  # file name -> text of the example queries
-    results: ResultCache = field(default_factory=lambda: ResultCache(0))
+    results: AnswerCache = field(default_factory=lambda: AnswerCache(0))
     description_cache: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
     @property

@@ -61,10 +61,11 @@ def test_bad_settings_are_refused_with_the_reason(
         ServerConfig.from_env(environ, **overrides)
 
 
-def test_gunicorn_runs_one_threaded_http_process_on_the_configured_address() -> None:
-    options = gunicorn_options(ServerConfig(host="::1", port=8123, http_threads=8, timeout=10))
+def test_gunicorn_runs_threaded_http_processes_on_the_configured_address() -> None:
+    config = ServerConfig(host="::1", port=8123, http_processes=3, http_threads=8, timeout=10)
+    options = gunicorn_options(config)
     assert options["bind"] == ["[::1]:8123"]
-    assert (options["workers"], options["worker_class"], options["threads"]) == (1, "gthread", 8)
+    assert (options["workers"], options["worker_class"], options["threads"]) == (3, "gthread", 8)
     assert options["preload_app"] is False
     assert options["accesslog"] is None
 

@@ -228,6 +228,8 @@ def test_structured_access_log_lines(server: RunningServer) -> None:
 
 def test_load_beyond_the_queue_is_shed_at_once(small_built: BuiltDataset, tmp_path: Path) -> None:
     env = {
+        # Two HTTP processes share the one query slot and the one place in the queue.
+        "IVIG_HTTP_PROCESSES": "2",
         "IVIG_WORKERS": "1",
         "IVIG_QUEUE_LIMIT": "1",
         "IVIG_QUEUE_WAIT": "10",
@@ -241,7 +243,10 @@ def test_load_beyond_the_queue_is_shed_at_once(small_built: BuiltDataset, tmp_pa
             time.sleep(0.5)  # the runaway holds the only worker
             queued = background.submit(get_query, server, "SELECT (6 AS ?x) {}")
             time.sleep(0.5)  # and this one holds the only place in the queue
-            shed = [get_query(server, f"SELECT ({n} AS ?x) {{}}") for n in range(3)]
+            with ThreadPoolExecutor(max_workers=4) as clients:  # to reach both HTTP processes
+                shed = list(
+                    clients.map(lambda n: get_query(server, f"SELECT ({n} AS ?x) {{}}"), range(8))
+                )
             for answer in shed:
                 assert answer.status == 503
                 assert int(answer.headers["retry-after"]) >= 1
@@ -249,6 +254,8 @@ def test_load_beyond_the_queue_is_shed_at_once(small_built: BuiltDataset, tmp_pa
                 assert answer.seconds < 1.0  # shed at once, not queued until a timeout
             assert runaway.result().status == 504
             assert count_of(queued.result().body) == 6  # the queued query was answered
+            answered_by = {answer.headers["x-request-id"][:20] for answer in shed}
+            assert len(answered_by) == 2  # both HTTP processes shed: the cap is shared
     finally:
         stop_server(server)
 
@@ -279,3 +286,26 @@ def test_ivig_graph_serve_runs_the_same_server(small_built: BuiltDataset, tmp_pa
         assert "gthread" in server.log()
     finally:
         stop_server(server)
+
+
+def test_the_rate_limit_is_shared_by_the_http_processes(
+    small_built: BuiltDataset, tmp_path: Path
+) -> None:
+    """Two HTTP processes, one client: the client gets its burst once, not once per process."""
+    env = {
+        "IVIG_HTTP_PROCESSES": "2",
+        "IVIG_WORKERS": "2",
+        "IVIG_RATE_LIMIT": "0.01",
+        "IVIG_RATE_BURST": "20",
+    }
+    server = start_server(small_built, tmp_path / "server.log", env)
+    try:
+        queries = [f"SELECT ({n % 7} AS ?x) {{}}" for n in range(80)]  # repeats: memo hits too
+        with ThreadPoolExecutor(max_workers=8) as clients:
+            answers = list(clients.map(lambda query: get_query(server, query), queries))
+    finally:
+        stop_server(server)
+    assert {answer.status for answer in answers} == {200, 429}
+    assert sum(answer.status == 200 for answer in answers) == 20
+    # Request ids start with a prefix of the process that answered: both processes did.
+    assert len({answer.headers["x-request-id"][:20] for answer in answers}) == 2
