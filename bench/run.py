@@ -37,6 +37,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from rdflib import Graph
+from report import render  # bench/report.py, beside this script
 
 from ivig_graph import icd10cm
 from ivig_graph.build import Inputs, load_inputs, manifest_for
@@ -165,9 +166,18 @@ def stop(server: Server) -> None:
             server.process.wait()
 
 
-def start_ivig(built: BuiltDataset, work: Path, cache: bool = True) -> Server:
+IVIG_UNCACHED = "ivig-graph (uncached)"
+IVIG_WORKERS_ONLY = "ivig-graph (uncached, every query in a worker)"
+IVIG_CACHED = "ivig-graph"
+
+
+def start_ivig(built: BuiltDataset, work: Path, cache: bool = True, inline: bool = True) -> Server:
+    """``ivig-graph serve`` with its defaults (one HTTP process per core, a query worker per
+    slot in each), the rate limit off; the result cache and the known-cheap path on or off."""
     port = free_port()
     env = {"IVIG_RATE_LIMIT": "0", "IVIG_RESULT_CACHE_MB": "64" if cache else "0"}
+    if not inline:
+        env["IVIG_INLINE_QUERY_MS"] = "0"
     command = [
         str(BIN / "ivig-graph"),
         "serve",
@@ -176,7 +186,7 @@ def start_ivig(built: BuiltDataset, work: Path, cache: bool = True) -> Server:
         "--port",
         str(port),
     ]
-    label = "ivig-graph" if cache else "ivig-graph (uncached)"
+    label = IVIG_CACHED if cache else IVIG_UNCACHED if inline else IVIG_WORKERS_ONLY
     return launch(label, command, port, "/sparql", work / f"ivig-{port}.log", env)
 
 
@@ -430,7 +440,11 @@ def measure_mix(
 ) -> None:
     mix = query_mix()
     expected = expected_sizes(built, mix)
-    starters = [lambda: start_ivig(built, work, cache=False), lambda: start_ivig(built, work)]
+    starters = [
+        lambda: start_ivig(built, work, cache=False),
+        lambda: start_ivig(built, work, cache=False, inline=False),
+        lambda: start_ivig(built, work),
+    ]
     if peers:
         starters += [
             lambda: start_oxigraph(built, work),
@@ -450,21 +464,29 @@ def measure_mix(
                     flush=True,
                 )
             report.load[server.name] = results
-            if server.name == "ivig-graph":
+            if server.name == IVIG_CACHED:
                 healthz = wrk(server.port, "/healthz", "text/plain", seconds)
                 report.ceiling["ivig-graph /healthz"] = healthz.requests_per_s
                 print(f"  /healthz {healthz.requests_per_s:.1f}/s", flush=True)
 
 
+CEILING_SETUPS = (
+    ("flask constant, gunicorn 2 sync workers", ["-w", "2", "-k", "sync"]),
+    (
+        "flask constant, gunicorn 2 gthread workers, 16 threads each",
+        ["-w", "2", "-k", "gthread", "--threads", "16"],
+    ),
+    (
+        "flask constant, gunicorn 1 gthread worker, 32 threads",
+        ["-w", "1", "-k", "gthread", "--threads", "32"],
+    ),
+)
+
+
 def measure_ceiling(report: Report, work: Path, seconds: float) -> None:
-    """A constant Flask route under gunicorn: sync workers one per core, and gthread like ours."""
-    for label, options in (
-        ("flask constant, gunicorn 2 sync workers", ["-w", "2", "-k", "sync"]),
-        (
-            "flask constant, gunicorn 1 gthread worker, 32 threads",
-            ["-w", "1", "-k", "gthread", "--threads", "32"],
-        ),
-    ):
+    """A constant Flask route under gunicorn, in the plain setups that do best here; the
+    ceiling is the best of them."""
+    for label, options in CEILING_SETUPS:
         port = free_port()
         command = [
             str(BIN / "gunicorn"),
@@ -612,9 +634,13 @@ def main() -> int:
             for scale in (int(s) for s in args.scales.split(",")):
                 report.scaling.append(measure_scale(scale, work, args.owlrl_max_scale))
     RESULTS.mkdir(exist_ok=True)
-    out = RESULTS / f"{report.date[:10]}.json"
-    out.write_text(json.dumps(asdict(report), indent=2) + "\n")
-    print(f"wrote {out}")
+    stem = report.date.replace(" UTC", "").replace(" ", "-").replace(":", "")
+    out = RESULTS / f"{stem}.json"
+    data = asdict(report)
+    out.write_text(json.dumps(data, indent=2) + "\n")
+    tables = out.with_suffix(".md")
+    tables.write_text(render(data, command=" ".join(["bench/run.py", *sys.argv[1:]])))
+    print(f"wrote {out} and {tables} (the tables for bench/RESULTS.md)")
     return 0
 
 

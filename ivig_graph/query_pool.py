@@ -366,6 +366,11 @@ class QueryPool:
         """Run ``request`` on a free worker within the time budget, or raise ``PoolError``."""
         settings = self.settings
         retry_after = max(1, round(settings.queue_wait))
+        if self._local is not None and self.cheap.knows(request):
+            # Like a cache hit, a known-cheap request costs about what its HTTP handling costs,
+            # and takes no query slot (waking waiters across processes cost more than it).
+            self.cheap.answered += 1
+            return execute(self._local, request)
         started = time.monotonic()
         try:
             slot = self.admission.enter(settings.queue_wait)
@@ -378,9 +383,6 @@ class QueryPool:
                 retry_after,
             ) from None
         try:
-            if self._local is not None and self.cheap.knows(request):
-                self.cheap.answered += 1
-                return execute(self._local, request)
             # This process has a worker for every slot; one may still be restarting.
             remaining = max(0.0, settings.queue_wait - (time.monotonic() - started))
             try:

@@ -5,6 +5,7 @@ a worker under the time budget."""
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import Flask
@@ -101,3 +102,21 @@ def test_known_cheap_forgets_the_least_recently_used() -> None:
     assert known.knows(requests[0])  # now the most recently used
     known.observe(requests[2], 0.001)
     assert [known.knows(request) for request in requests] == [True, False, True]
+
+
+def test_known_cheap_requests_are_answered_while_every_slot_is_busy(
+    make_app: AppFactory,
+) -> None:
+    app = make_app(result_cache_mb=0, inline_query_ms=200.0, workers=1, queue_limit=0)
+    client = app.test_client()
+    assert count_of(client.get("/sparql", query_string={"query": COUNT}).data) == CONDITIONS
+    with ThreadPoolExecutor(max_workers=1) as background:
+        runaway = background.submit(
+            lambda: app.test_client().get("/sparql", query_string={"query": CARTESIAN})
+        )
+        time.sleep(0.5)  # the runaway holds the only slot
+        cheap = client.get("/sparql", query_string={"query": COUNT})
+        other = client.get("/sparql", query_string={"query": "SELECT (7 AS ?x) {}"})
+        assert runaway.result().status_code == 504
+    assert count_of(cheap.data) == CONDITIONS  # known cheap: answered in place
+    assert other.status_code == 503  # unknown: needs a slot, and none was free
