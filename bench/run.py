@@ -477,6 +477,15 @@ CEILING_SETUPS = (
         ["-w", "2", "-k", "gthread", "--threads", "16"],
     ),
     (
+        "flask constant, gunicorn 2 gthread workers, 16 threads each, a listener per process"
+        " (as ivig-graph serve)",
+        [
+            "-c",
+            str(ROOT / "bench" / "ceiling_gunicorn.py"),
+            *("-w", "2", "-k", "gthread", "--threads", "16"),
+        ],
+    ),
+    (
         "flask constant, gunicorn 1 gthread worker, 32 threads",
         ["-w", "1", "-k", "gthread", "--threads", "32"],
     ),

@@ -23,6 +23,7 @@ import argparse
 import atexit
 import logging
 import os
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -65,7 +66,29 @@ def gunicorn_options(config: ServerConfig) -> dict[str, Any]:
         "preload_app": False,  # each HTTP process starts its own query workers after the fork
         "proc_name": "ivig-graph",
         "control_socket_disable": True,  # gunicorn's control socket would live in $HOME
+        "reuse_port": True,  # so that each HTTP process can listen beside the shared socket
+        "post_worker_init": listen_in_this_process,
     }
+
+
+def listen_in_this_process(worker: Any) -> None:
+    """Give this HTTP process a listening socket of its own on the same address, beside the one
+    the master shares (``SO_REUSEPORT``), so that the kernel spreads new connections evenly over
+    the processes. On the shared socket alone, whichever process woke first accepted a burst of
+    connections, and with keep-alive those stayed with it: a run could find one process with
+    13 of 16 connections, at the throughput of one core (bench/RESULTS.md)."""
+    own = []
+    for shared in worker.sockets:
+        if shared.family not in (socket.AF_INET, socket.AF_INET6):
+            continue
+        listener = socket.socket(shared.family, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as gunicorn's own
+        listener.bind(shared.getsockname())
+        listener.listen(worker.cfg.backlog)
+        own.append(listener)
+    worker.sockets = [*worker.sockets, *own]
 
 
 class EndpointApplication(BaseApplication):
