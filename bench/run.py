@@ -232,10 +232,16 @@ def start_rdflib_endpoint(built: BuiltDataset, work: Path) -> Server:
     return launch("rdflib-endpoint", command, port, "/", work / f"rdflib-endpoint-{port}.log")
 
 
+SETTLE_SECONDS = 3.0
+
+
 @contextmanager
 def running(server: Server, deadline: float = 120) -> Iterator[Server]:
+    """The server, once it answers and every one of its processes has had time to start: a
+    load that began while the first of several processes was alone stayed on it (keep-alive)."""
     try:
         wait_until_answering(server, PROBE, b"true", deadline)
+        time.sleep(SETTLE_SECONDS)
         yield server
     finally:
         stop(server)
@@ -515,6 +521,7 @@ def measure_ceiling(report: Report, work: Path, seconds: float) -> None:
                         break
                 except OSError:
                     time.sleep(0.05)
+            time.sleep(SETTLE_SECONDS)  # every worker up before the load (see running)
             load = wrk(port, "/", "text/plain", seconds)
         finally:
             stop(server)
