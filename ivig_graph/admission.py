@@ -2,14 +2,19 @@
 every HTTP process of the endpoint.
 
 The HTTP processes are forked by gunicorn's master; an ``Admission`` made in the master before
-the fork keeps its counts in shared memory behind one process-shared condition, so the cap is
-one cap, whichever process a query arrives at. Each HTTP process has a worker for every slot,
-so a query that is admitted never waits for its own process's workers while another process's
-sit idle (a runaway query holds one slot, anywhere; every other slot keeps answering).
+the fork keeps its counts in shared memory (a process-shared semaphore for the slots and,
+under one lock beside it, who holds each slot and how many wait), so the cap is one cap,
+whichever process a query arrives at. (A ``multiprocessing.Condition`` did the same job, but
+its notify handshake cost a third of the throughput of cheap queries: bench/RESULTS.md.)
+
+Each HTTP process has a worker for every slot, so a query that is admitted never waits for its
+own process's workers while another process's sit idle (a runaway query holds one slot,
+anywhere; every other slot keeps answering).
 
 Each running query's slot records the process holding it. If an HTTP process dies while it
 holds slots (killed, out of memory), the master gives them back (``reclaim``, from gunicorn's
-``child_exit`` hook), so capacity is never lost for good.
+``child_exit`` hook), so capacity is not lost for good. (A process killed between taking the
+semaphore and recording its slot, a window of microseconds, would still leave one slot short.)
 """
 
 from __future__ import annotations

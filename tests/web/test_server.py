@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
+import signal
 import socket
 import threading
 import time
@@ -309,3 +311,53 @@ def test_the_rate_limit_is_shared_by_the_http_processes(
     assert sum(answer.status == 200 for answer in answers) == 20
     # Request ids start with a prefix of the process that answered: both processes did.
     assert len({answer.headers["x-request-id"][:20] for answer in answers}) == 2
+
+
+def child_processes(pid: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # the field after the state is the parent
+            children.append(int(stat.parent.name))
+    return children
+
+
+def test_query_slots_held_by_a_killed_http_process_are_given_back(
+    small_built: BuiltDataset, tmp_path: Path
+) -> None:
+    env = {
+        "IVIG_HTTP_PROCESSES": "2",
+        "IVIG_WORKERS": "1",
+        "IVIG_QUEUE_LIMIT": "0",
+        "IVIG_QUERY_TIMEOUT": "30",  # the runaway would hold the slot for the whole test
+        "IVIG_RATE_LIMIT": "0",
+        "IVIG_RESULT_CACHE_MB": "0",
+    }
+    server = start_server(small_built, tmp_path / "server.log", env)
+    try:
+        with ThreadPoolExecutor(max_workers=1) as background:
+            background.submit(get_query, server, CARTESIAN)
+            time.sleep(1.0)
+            busy = get_query(server, "SELECT (1 AS ?x) {}")
+            assert busy.status == 503  # the only slot is taken
+            http_processes = child_processes(server.process.pid)
+            assert len(http_processes) == 2
+            for pid in http_processes:  # one of them holds the slot
+                os.kill(pid, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            answer = None
+            while time.monotonic() < deadline:
+                try:
+                    answer = get_query(server, "SELECT (5 AS ?x) {}")
+                except OSError:
+                    answer = None
+                if answer is not None and answer.status == 200:
+                    break
+                time.sleep(0.2)
+            assert answer is not None and count_of(answer.body) == 5, answer
+        assert "exited holding 1 query slots; freed" in server.log()
+    finally:
+        stop_server(server)
