@@ -48,10 +48,12 @@ def sparql_endpoint() -> Response:
         return _preflight()
     state = endpoint()
     try:
-        body = _read_body(state) if request.method == "POST" else None
-        protocol = read_query_request(
-            request.method, request.query_string, request.headers.get("Content-Type"), body
-        )
+        if request.method == "POST":
+            protocol = read_query_request(
+                "POST", request.query_string, request.headers.get("Content-Type"), _read_body(state)
+            )
+        else:
+            protocol = _read_get(request.query_string)
         if protocol.query is None:
             if request.method == "POST":
                 raise ProtocolError(400, "No query: send it as query=... or in the body.")
@@ -106,7 +108,8 @@ def endpoint_url(state: Endpoint) -> str:
 
 
 # What follows is memoised: the same few values recur on every request, and working them out
-# afresh (URL building, IRI checks, the guard's scan, Accept parsing) cost more than a cache hit.
+# afresh (URL building, IRI checks, the guard's scan, Accept parsing, decoding the query string)
+# cost more than a cache hit.
 
 
 @lru_cache(maxsize=256)
@@ -136,6 +139,17 @@ def _inspect(text: str, limits: GuardLimits) -> QueryInfo:
 @lru_cache(maxsize=2048)
 def _inspect_memo(text: str, limits: GuardLimits) -> QueryInfo:
     return inspect_query(text, limits)
+
+
+def _read_get(query_string: bytes) -> ProtocolRequest:
+    if len(query_string) > 3 * MEMOISED_QUERY_LENGTH:  # percent-encoded
+        return read_query_request("GET", query_string, None, None)
+    return _read_get_memo(query_string)
+
+
+@lru_cache(maxsize=2048)
+def _read_get_memo(query_string: bytes) -> ProtocolRequest:
+    return read_query_request("GET", query_string, None, None)
 
 
 @lru_cache(maxsize=1024)
