@@ -6,7 +6,9 @@ import hashlib
 import json
 import threading
 import time
+from collections.abc import Callable, Hashable
 from functools import lru_cache
+from typing import TypeVar
 from xml.sax.saxutils import quoteattr
 
 import pyoxigraph as ox
@@ -127,28 +129,32 @@ def _valid_iri_or_fallback(candidate: str) -> str:
     return candidate
 
 
-MEMOISED_QUERY_LENGTH = 4096  # longer texts are scanned every time: the memo stays small
+MEMOISED_QUERY_LENGTH = 4096  # longer texts are worked on every time: the memos stay small
+Value = TypeVar("Value")
 
 
+def _memoised_up_to(length: int) -> Callable[[Callable[..., Value]], Callable[..., Value]]:
+    """Memoise a function of a text or byte string (and hashable others), for strings up to
+    ``length`` long."""
+
+    def memoise(function: Callable[..., Value]) -> Callable[..., Value]:
+        remembered = lru_cache(maxsize=2048)(function)
+
+        def call(argument: str | bytes, *rest: Hashable) -> Value:
+            return (function if len(argument) > length else remembered)(argument, *rest)
+
+        return call
+
+    return memoise
+
+
+@_memoised_up_to(MEMOISED_QUERY_LENGTH)
 def _inspect(text: str, limits: GuardLimits) -> QueryInfo:
-    if len(text) > MEMOISED_QUERY_LENGTH:
-        return inspect_query(text, limits)
-    return _inspect_memo(text, limits)
-
-
-@lru_cache(maxsize=2048)
-def _inspect_memo(text: str, limits: GuardLimits) -> QueryInfo:
     return inspect_query(text, limits)
 
 
+@_memoised_up_to(3 * MEMOISED_QUERY_LENGTH)  # percent-encoded
 def _read_get(query_string: bytes) -> ProtocolRequest:
-    if len(query_string) > 3 * MEMOISED_QUERY_LENGTH:  # percent-encoded
-        return read_query_request("GET", query_string, None, None)
-    return _read_get_memo(query_string)
-
-
-@lru_cache(maxsize=2048)
-def _read_get_memo(query_string: bytes) -> ProtocolRequest:
     return read_query_request("GET", query_string, None, None)
 
 
