@@ -119,8 +119,11 @@ class BatchedLines(logging.Handler):
         self._lines.append(line)  # under the handler's lock (Handler.handle)
 
     def flush(self) -> None:
-        with self.lock or threading.Lock():
+        self.acquire()  # the lock Handler.handle holds while emit appends
+        try:
             lines, self._lines = self._lines, []
+        finally:
+            self.release()
         if lines:
             self.stream.write("\n".join(lines) + "\n")
             self.stream.flush()

@@ -35,7 +35,7 @@ from gunicorn.app.base import BaseApplication
 from ..errors import IvigGraphError
 from ..remote import Backend, check_backend
 from ..store import BuiltDataset, load_built
-from . import new_admission, new_limiter
+from . import create_app, new_admission, new_limiter
 from .access import BatchedLines
 from .config import ServerConfig
 
@@ -120,8 +120,6 @@ class EndpointApplication(BaseApplication):
             )
 
     def load(self) -> Flask:
-        from . import create_app
-
         configure_access_log()
         # gunicorn starts its request threads after this: give them room for the engine's
         # recursion on known-cheap queries run in place (query_pool.KnownCheap).
