@@ -20,7 +20,7 @@ from typing import IO, Literal, cast
 
 import pyoxigraph as ox
 
-from .errors import QueryError
+from .errors import Malformed, NotAcceptable, QueryFailed
 from .vocab import PREFIXES
 
 ResultKind = Literal["results", "graph"]
@@ -145,14 +145,6 @@ class QueryAnswer:
     truncated: bool
 
 
-class QueryFailed(QueryError):
-    """The engine refused or could not evaluate the query; ``status`` is the HTTP answer."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def load_store(nquads_path: Path) -> ox.Store:
     """An in-memory store of the built dataset; its default graph holds the union."""
     store = ox.Store()
@@ -177,7 +169,7 @@ def start_query(
             named_graphs=named_graphs,
         )
     except SyntaxError as error:
-        raise QueryFailed(f"Invalid SPARQL query: {error}") from None
+        raise Malformed(f"Invalid SPARQL query: {error}") from None
     except (ValueError, OSError, RuntimeError) as error:
         raise QueryFailed(f"The query could not be evaluated: {error}") from None
 
@@ -197,7 +189,7 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
 def check_format(format_key: str) -> ResultFormat:
     fmt = FORMATS_BY_KEY.get(format_key)
     if fmt is None:
-        raise QueryFailed(f"Unknown result format {format_key!r}.", status=406)
+        raise NotAcceptable(f"Unknown result format {format_key!r}.")
     return fmt
 
 
@@ -230,7 +222,7 @@ def protocol_dataset(
             ox.NamedNode(iri) for iri in request.named_graphs or ()
         ]
     except ValueError as error:
-        raise QueryFailed(
+        raise Malformed(
             f"Invalid graph IRI in default-graph-uri/named-graph-uri: {error}"
         ) from None
     return default, named
@@ -239,8 +231,8 @@ def protocol_dataset(
 def _check_kind(fmt: ResultFormat, kind: ResultKind) -> None:
     if fmt.kind != kind:
         what = "SELECT and ASK" if kind == "results" else "CONSTRUCT and DESCRIBE"
-        raise QueryFailed(
-            f"{fmt.label} cannot represent the answer to this query ({what} queries).", status=406
+        raise NotAcceptable(
+            f"{fmt.label} cannot represent the answer to this query ({what} queries)."
         )
 
 

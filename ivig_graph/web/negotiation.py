@@ -6,14 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..engine import ResultFormat
-
-
-class NotAcceptable(Exception):
-    """Nothing the client accepts is offered; the message lists what is."""
-
-
-class UnknownFormat(Exception):
-    """A ``format=`` value that names no format at all."""
+from ..errors import NotAcceptable, UnknownFormat
 
 
 @dataclass(frozen=True)

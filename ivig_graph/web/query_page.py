@@ -12,16 +12,17 @@ shown in place, with the status the endpoint would answer.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Response, g, request
 
-from ..engine import GRAPH_FORMATS, RESULT_FORMATS, QueryFailed, QueryRequest, ResultFormat
+from ..engine import FORMATS_BY_KEY, GRAPH_FORMATS, RESULT_FORMATS, ResultFormat
+from ..errors import QueryError, Unavailable
 from ..pages.results import Example, Table, example, from_json, from_ntriples
-from ..query_pool import PoolError
-from ..sparql_guard import QueryForm, QueryRefused, inspect_query
+from ..sparql_guard import QueryForm
+from . import querying
+from .errors import status_of
 from .pages import catalog, html_page
 from .protocol import ProtocolRequest
 from .representations import prefers_html
@@ -69,47 +70,31 @@ def query_page(state: Endpoint) -> Response:
     return _render(state, known, selected.text if selected else "", selected, None)
 
 
-def results_page(state: Endpoint, protocol: ProtocolRequest, base_iri: str) -> Response:
+def results_page(state: Endpoint, protocol: ProtocolRequest) -> Response:
     """Run the query and show its answer (or why there is none) under the editor."""
     text = (protocol.query or "").removeprefix("\ufeff")
-    outcome = run(state, protocol, text, base_iri)
+    outcome = run(state, protocol)
     known = examples(state)
     selected = next((e for e in known if e.text.strip() == text.strip()), None)
     return _render(state, known, text, selected, outcome)
 
 
-def run(state: Endpoint, protocol: ProtocolRequest, text: str, base_iri: str) -> Outcome:
-    if not text.strip():
-        return Outcome(error="The query is empty: write one, or load an example.", status=400)
+def run(state: Endpoint, protocol: ProtocolRequest) -> Outcome:
+    """The query on the endpoint's one path (``querying``), its errors kept to show in place."""
+    form: QueryForm | None = None
     try:
-        form = inspect_query(text, state.guard_limits).form
-    except QueryRefused as error:
-        g.outcome = "refused"
-        return Outcome(error=str(error), status=error.status)
-    g.query_form = form.value if form else None
-    returns_graph = form is not None and form.returns_graph
-    query_request = QueryRequest(
-        query=text,
-        format_key="ntriples" if returns_graph else "json",
-        base_iri=base_iri,
-        default_graphs=protocol.default_graphs if protocol.dataset_given else None,
-        named_graphs=protocol.named_graphs if protocol.dataset_given else None,
-        max_rows=min(state.config.max_rows, HTML_MAX_ROWS),
-    )
-    started = time.perf_counter()
-    try:
-        answer = state.pool.execute(query_request)
-    except QueryFailed as error:
-        g.outcome = "refused"
-        return Outcome(form=form, error=str(error), status=error.status)
-    except PoolError as error:
+        text, info = querying.inspect(state, protocol)
+        form = info.form
+        returns_graph = form is not None and form.returns_graph
+        fmt = FORMATS_BY_KEY["ntriples" if returns_graph else "json"]
+        max_rows = min(state.config.max_rows, HTML_MAX_ROWS)
+        answer = querying.run(state, querying.query_request(state, protocol, text, fmt, max_rows))
+    except QueryError as error:
         g.outcome = type(error).__name__
+        retry_after = error.retry_after if isinstance(error, Unavailable) else None
         return Outcome(
-            form=form, error=str(error), status=error.status, retry_after=error.retry_after
+            form=form, error=str(error), status=status_of(error), retry_after=retry_after
         )
-    finally:
-        g.query_ms = (time.perf_counter() - started) * 1000
-    g.rows, g.truncated, g.outcome = answer.rows, answer.truncated, "answered"
     table = from_ntriples(answer.body) if answer.kind == "graph" else from_json(answer.body)
     return Outcome(
         table=table,
