@@ -18,13 +18,15 @@ from urllib.parse import urlencode
 
 from flask import Response, g, request
 
-from ..engine import GRAPH_FORMATS, RESULT_FORMATS, QueryFailed, QueryRequest, ResultFormat
+from .. import formats
+from ..engine import QueryFailed, QueryRequest
+from ..formats import Format
 from ..pages.results import Example, Table, example, from_json, from_ntriples
 from ..query_pool import PoolError
 from ..sparql_guard import QueryForm, QueryRefused, inspect_query
+from .negotiation import negotiate
 from .pages import catalog, html_page
 from .protocol import ProtocolRequest
-from .representations import prefers_html
 from .service_description import DESCRIPTION_FORMATS
 from .state import Endpoint
 
@@ -53,8 +55,8 @@ def wants_query_page(protocol: ProtocolRequest) -> bool:
     """A request for /sparql without a query: the page, or the service description?"""
     if protocol.format is not None:
         return is_html_format(protocol.format)
-    alternatives = [(fmt.key, fmt.media_types) for fmt in DESCRIPTION_FORMATS]
-    return prefers_html(request.headers.get("Accept"), alternatives)
+    offers = (*DESCRIPTION_FORMATS, formats.HTML)
+    return negotiate(request.headers.get("Accept"), offers) is formats.HTML
 
 
 def examples(state: Endpoint) -> list[Example]:
@@ -90,7 +92,7 @@ def run(state: Endpoint, protocol: ProtocolRequest, text: str, base_iri: str) ->
     returns_graph = form is not None and form.returns_graph
     query_request = QueryRequest(
         query=text,
-        format_key="ntriples" if returns_graph else "json",
+        format_key=(formats.N_TRIPLES if returns_graph else formats.JSON).name,
         base_iri=base_iri,
         default_graphs=protocol.default_graphs if protocol.dataset_given else None,
         named_graphs=protocol.named_graphs if protocol.dataset_given else None,
@@ -119,12 +121,11 @@ def run(state: Endpoint, protocol: ProtocolRequest, text: str, base_iri: str) ->
     )
 
 
-def downloads(text: str, form: QueryForm | None, root: str) -> list[tuple[ResultFormat, str]]:
+def downloads(text: str, form: QueryForm | None, root: str) -> list[tuple[Format, str]]:
     """A link to the answer in each format the query form can be answered in."""
-    formats = GRAPH_FORMATS if form is not None and form.returns_graph else RESULT_FORMATS
+    offered = formats.RDF if form is not None and form.returns_graph else formats.RESULTS
     return [
-        (fmt, f"{root}/sparql?{urlencode({'query': text, 'format': fmt.names[0]})}")
-        for fmt in formats
+        (fmt, f"{root}/sparql?{urlencode({'query': text, 'format': fmt.name})}") for fmt in offered
     ]
 
 

@@ -14,20 +14,14 @@ from xml.sax.saxutils import quoteattr
 import pyoxigraph as ox
 from flask import Blueprint, Response, g, request
 
-from ..engine import (
-    FORMATS_BY_KEY,
-    GRAPH_FORMATS,
-    RESULT_FORMATS,
-    QueryAnswer,
-    QueryFailed,
-    QueryRequest,
-    ResultFormat,
-)
+from .. import formats
+from ..engine import QueryAnswer, QueryFailed, QueryRequest
+from ..formats import Format
 from ..query_pool import PoolError
 from ..sparql_guard import GuardLimits, QueryForm, QueryInfo, QueryRefused, inspect_query
 from . import query_page, service_description
 from .errors import error_response
-from .negotiation import NotAcceptable, UnknownFormat, by_format_parameter, negotiate
+from .negotiation import NotAcceptable, UnknownFormat, by_format_parameter, negotiate_or_refuse
 from .protocol import ProtocolError, ProtocolRequest, read_query_request
 from .state import Endpoint, endpoint
 
@@ -159,8 +153,8 @@ def _read_get(query_string: bytes) -> ProtocolRequest:
 
 
 @lru_cache(maxsize=1024)
-def _negotiated(accept: str | None, offered: tuple[ResultFormat, ...]) -> ResultFormat:
-    return negotiate(accept, offered)
+def _negotiated(accept: str | None, offered: tuple[Format, ...]) -> Format:
+    return negotiate_or_refuse(accept, offered)
 
 
 # ---------------------------------------------------------------- queries
@@ -176,7 +170,7 @@ def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
     base = endpoint_url(state)
     query_request = QueryRequest(
         query=text,
-        format_key=fmt.key,
+        format_key=fmt.name,
         base_iri=base,
         default_graphs=protocol.default_graphs if protocol.dataset_given else None,
         named_graphs=protocol.named_graphs if protocol.dataset_given else None,
@@ -213,11 +207,11 @@ def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
     return response
 
 
-def _choose_format(form: QueryForm | None, parameter: str | None) -> ResultFormat:
-    offered = GRAPH_FORMATS if form is not None and form.returns_graph else RESULT_FORMATS
+def _choose_format(form: QueryForm | None, parameter: str | None) -> Format:
+    offered = formats.RDF if form is not None and form.returns_graph else formats.RESULTS
     if parameter is not None:
-        return by_format_parameter(parameter, offered, tuple(FORMATS_BY_KEY.values()))
-    return _negotiated(request.headers.get("Accept"), tuple(offered))
+        return by_format_parameter(parameter, offered)
+    return _negotiated(request.headers.get("Accept"), offered)
 
 
 def _content_type(media_type: str) -> str:
@@ -278,11 +272,11 @@ def _cache_headers(state: Endpoint, response: Response, etag: str | None) -> Non
 def _service_description(state: Endpoint, parameter: str | None) -> Response:
     offered = service_description.DESCRIPTION_FORMATS
     if parameter is not None:
-        fmt = by_format_parameter(parameter, offered, tuple(FORMATS_BY_KEY.values()))
+        fmt = by_format_parameter(parameter, offered)
     else:
-        fmt = negotiate(request.headers.get("Accept"), offered)
+        fmt = negotiate_or_refuse(request.headers.get("Accept"), offered)
     url = endpoint_url(state)
-    etag = _etag(state, "description", f"{fmt.key}\x00{url}")
+    etag = _etag(state, "description", f"{fmt.name}\x00{url}")
     if _not_modified(etag):
         return _not_modified_response(state, etag)
     response = Response(_description_bytes(state, url, fmt), status=200)
@@ -292,9 +286,9 @@ def _service_description(state: Endpoint, parameter: str | None) -> Response:
     return response
 
 
-def _description_bytes(state: Endpoint, url: str, fmt: ResultFormat) -> bytes:
+def _description_bytes(state: Endpoint, url: str, fmt: Format) -> bytes:
     cache = state.description_cache
-    key = (url, fmt.key)
+    key = (url, fmt.name)
     with _description_lock:
         cached = cache.get(key)
     if cached is not None:
