@@ -158,7 +158,13 @@ def serialize_graph(graph: Graph, fmt: Format) -> bytes:
 
     A dataset format gets the triples in its default graph.
     """
-    return _serialize(canonical(graph), fmt)
+    source = canonical(graph)
+    if fmt.kind != "dataset":
+        return _serialize(source, fmt)
+    dataset = new_dataset()
+    for triple in source:
+        dataset.add(triple)
+    return _serialize(dataset, fmt)
 
 
 def export(dataset: Dataset, fmt: str = "turtle", graph: str = "all") -> bytes:

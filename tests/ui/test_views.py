@@ -19,6 +19,7 @@ from ..web.conftest import make_small_dataset
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
+
 @pytest.mark.parametrize(
     ("text", "folded"),
     [
