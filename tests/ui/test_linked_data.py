@@ -359,3 +359,23 @@ def test_one_negotiator_for_sparql_and_linked_data(client: FlaskClient, accept: 
     resource = client.get(path_of(subject), headers=headers)
     assert answered.status_code == resource.status_code == 200, accept
     assert media_type(answered.content_type) == media_type(resource.content_type), accept
+
+
+@pytest.mark.parametrize("path", [f"/id/condition/{GPA}", "/ontology", "/context.jsonld"])
+def test_cors_preflight_for_linked_data_clients(client: FlaskClient, path: str) -> None:
+    """A browser asks first when the Accept is long (Comunica's is) or a header is added."""
+    response = client.options(
+        path,
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "accept, x-requested-with",
+        },
+    )
+    assert response.status_code in (200, 204)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    allowed = {
+        h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert {"accept", "x-requested-with"} <= allowed
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]
