@@ -46,6 +46,7 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
+from . import formats
 from .engine import QueryAnswer, QueryRequest, answer_result, check_format, start_query
 from .engine import protocol_dataset as validated_dataset
 from .errors import (
@@ -385,18 +386,10 @@ def _boolean_from_table(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
 def _triples(response: http.client.HTTPResponse) -> Iterator[ox.Triple]:
     media_type = _media_type(response)
     rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type else None
-    if rdf_format is None or not _is_graph_format(rdf_format):
+    ours = formats.of_engine(rdf_format) if rdf_format is not None else None
+    if rdf_format is None or ours is None or ours.kind != "graph":
         raise ValueError(f"it is {media_type or 'untyped'}, not an RDF graph")
     return (quad.triple for quad in ox.parse(cast(IO[bytes], response), format=rdf_format))
-
-
-def _is_graph_format(rdf_format: ox.RdfFormat) -> bool:
-    return rdf_format in (
-        ox.RdfFormat.N_TRIPLES,
-        ox.RdfFormat.TURTLE,
-        ox.RdfFormat.RDF_XML,
-        ox.RdfFormat.JSON_LD,
-    )
 
 
 class _Replacing(io.RawIOBase):

@@ -17,15 +17,16 @@ from urllib.parse import urlencode
 
 from flask import Response, g, request
 
-from ..engine import FORMATS_BY_KEY, GRAPH_FORMATS, RESULT_FORMATS, ResultFormat
+from .. import formats
 from ..errors import QueryError, Unavailable
+from ..formats import Format
 from ..pages.results import Example, Table, example, from_json, from_ntriples
 from ..sparql_guard import QueryForm
 from . import querying
 from .errors import status_of
+from .negotiation import negotiate
 from .pages import catalog, html_page
 from .protocol import ProtocolRequest
-from .representations import prefers_html
 from .service_description import DESCRIPTION_FORMATS
 from .state import Endpoint
 
@@ -54,8 +55,8 @@ def wants_query_page(protocol: ProtocolRequest) -> bool:
     """A request for /sparql without a query: the page, or the service description?"""
     if protocol.format is not None:
         return is_html_format(protocol.format)
-    alternatives = [(fmt.key, fmt.media_types) for fmt in DESCRIPTION_FORMATS]
-    return prefers_html(request.headers.get("Accept"), alternatives)
+    offers = (*DESCRIPTION_FORMATS, formats.HTML)
+    return negotiate(request.headers.get("Accept"), offers) is formats.HTML
 
 
 def examples(state: Endpoint) -> list[Example]:
@@ -86,7 +87,7 @@ def run(state: Endpoint, protocol: ProtocolRequest) -> Outcome:
         text, info = querying.inspect(state, protocol)
         form = info.form
         returns_graph = form is not None and form.returns_graph
-        fmt = FORMATS_BY_KEY["ntriples" if returns_graph else "json"]
+        fmt = formats.N_TRIPLES if returns_graph else formats.JSON
         max_rows = min(state.config.max_rows, HTML_MAX_ROWS)
         answer = querying.run(state, querying.query_request(state, protocol, text, fmt, max_rows))
     except QueryError as error:
@@ -104,12 +105,11 @@ def run(state: Endpoint, protocol: ProtocolRequest) -> Outcome:
     )
 
 
-def downloads(text: str, form: QueryForm | None, root: str) -> list[tuple[ResultFormat, str]]:
+def downloads(text: str, form: QueryForm | None, root: str) -> list[tuple[Format, str]]:
     """A link to the answer in each format the query form can be answered in."""
-    formats = GRAPH_FORMATS if form is not None and form.returns_graph else RESULT_FORMATS
+    offered = formats.RDF if form is not None and form.returns_graph else formats.RESULTS
     return [
-        (fmt, f"{root}/sparql?{urlencode({'query': text, 'format': fmt.names[0]})}")
-        for fmt in formats
+        (fmt, f"{root}/sparql?{urlencode({'query': text, 'format': fmt.name})}") for fmt in offered
     ]
 
 

@@ -12,8 +12,8 @@ import pyoxigraph as ox
 from flask import g, request
 
 from ..engine import QueryAnswer, QueryRequest
-from ..engine import ResultFormat as Format
 from ..errors import Malformed
+from ..formats import Format
 from ..sparql_guard import QueryInfo, inspect_query
 from .access import client_address
 from .protocol import ProtocolRequest
@@ -50,7 +50,7 @@ def query_request(
 ) -> QueryRequest:
     return QueryRequest(
         query=text,
-        format_key=fmt.key,
+        format_key=fmt.name,
         base_iri=endpoint_url(state),
         default_graphs=protocol.default_graphs if protocol.dataset_given else None,
         named_graphs=protocol.named_graphs if protocol.dataset_given else None,

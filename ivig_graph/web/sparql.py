@@ -14,12 +14,13 @@ from xml.sax.saxutils import quoteattr
 
 from flask import Blueprint, Response, g, request
 
-from ..engine import FORMATS_BY_KEY, GRAPH_FORMATS, RESULT_FORMATS, QueryAnswer
-from ..engine import ResultFormat as Format
+from .. import formats
+from ..engine import QueryAnswer
 from ..errors import Malformed, TooLarge
+from ..formats import Format
 from ..sparql_guard import QueryForm
 from . import query_page, service_description
-from .negotiation import by_format_parameter, negotiate
+from .negotiation import by_format_parameter, negotiate_or_refuse
 from .protocol import ProtocolRequest, read_query_request
 from .querying import endpoint_url, inspect, query_request, run
 from .state import Endpoint, endpoint
@@ -97,10 +98,10 @@ def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
 
 
 def _choose_format(form: QueryForm | None, parameter: str | None) -> Format:
-    offered = GRAPH_FORMATS if form is not None and form.returns_graph else RESULT_FORMATS
+    offered = formats.RDF if form is not None and form.returns_graph else formats.RESULTS
     if parameter is not None:
-        return by_format_parameter(parameter, offered, tuple(FORMATS_BY_KEY.values()))
-    return negotiate(request.headers.get("Accept"), offered)
+        return by_format_parameter(parameter, offered)
+    return negotiate_or_refuse(request.headers.get("Accept"), offered)
 
 
 def content_type(media_type: str) -> str:
@@ -152,11 +153,11 @@ def _cache_headers(state: Endpoint, response: Response, etag: str | None) -> Non
 def _service_description(state: Endpoint, parameter: str | None) -> Response:
     offered = service_description.DESCRIPTION_FORMATS
     if parameter is not None:
-        fmt = by_format_parameter(parameter, offered, tuple(FORMATS_BY_KEY.values()))
+        fmt = by_format_parameter(parameter, offered)
     else:
-        fmt = negotiate(request.headers.get("Accept"), offered)
+        fmt = negotiate_or_refuse(request.headers.get("Accept"), offered)
     url = endpoint_url(state)
-    etag = _etag(state, "description", f"{fmt.key}\x00{url}")
+    etag = _etag(state, "description", f"{fmt.name}\x00{url}")
     if request.if_none_match.contains_weak(etag):
         return _not_modified(state, etag)
     examples_url = url.rsplit("/", 1)[0] + "/queries"
