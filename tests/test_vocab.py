@@ -75,7 +75,6 @@ def test_every_term_of_the_public_contract_is_defined(ontology_file: Graph) -> N
     assert contract_terms <= defined_terms(ontology_file)
 
 
-
 def test_v2_label_terms_are_in_the_contract_and_aligned(ontology_file: Graph) -> None:
     text = CONTRACT.read_text(encoding="utf-8")
     for term in ("Product", "LabelledIndication", "currentApprovalStatus", "labelledCondition"):
