@@ -207,8 +207,13 @@ def _check_slug(slug: str, where: str, seen: dict[str, str], problems: Problems)
     seen.setdefault(slug, where)
 
 
+def _slugs(raw_records: list[Any], key: str = "slug") -> frozenset[str]:
+    """Every slug the file names, broken records included (so one error is reported once)."""
+    return frozenset(raw[key] for raw in raw_records if isinstance(raw.get(key), str))
+
+
 def _check_cited(
-    cited: Iterable[str], known: Mapping[str, SourceRecord], where: str, problems: Problems
+    cited: Iterable[str], known: frozenset[str], where: str, problems: Problems
 ) -> tuple[str, ...]:
     cited = tuple(cited)
     if not cited:
@@ -241,7 +246,7 @@ def _read_sources(raw_records: list[Any], problems: Problems) -> dict[str, Sourc
 
 
 def _read_product_records(
-    raw_records: list[Any], known_sources: Mapping[str, SourceRecord], problems: Problems
+    raw_records: list[Any], known_sources: frozenset[str], problems: Problems
 ) -> dict[str, ProductRecord]:
     records: dict[str, ProductRecord] = {}
     seen: dict[str, str] = {}
@@ -281,8 +286,8 @@ def _indication_iri(product: str, condition: str | None, taken: Counter[str]) ->
 
 def _read_indications(
     raw_records: list[Any],
-    products: Mapping[str, ProductRecord],
-    known_sources: Mapping[str, SourceRecord],
+    products: frozenset[str],
+    known_sources: frozenset[str],
     conditions: frozenset[str],
     problems: Problems,
 ) -> list[IndicationRecord]:
@@ -345,10 +350,15 @@ def read_products(sources: Sources, conditions: Iterable[str]) -> ProductData:
         problems.add(
             str(path), f"unknown table '{table}'", "Use [[source]], [[product]] or [[indication]]."
         )
-    source_records = _read_sources(document.get("source", []), problems)
-    products = _read_product_records(document.get("product", []), source_records, problems)
+    raw_sources, raw_products = document.get("source", []), document.get("product", [])
+    source_records = _read_sources(raw_sources, problems)
+    products = _read_product_records(raw_products, _slugs(raw_sources), problems)
     indications = _read_indications(
-        document.get("indication", []), products, source_records, frozenset(conditions), problems
+        document.get("indication", []),
+        _slugs(raw_products),
+        _slugs(raw_sources),
+        frozenset(conditions),
+        problems,
     )
     problems.raise_if_any(path)
     return ProductData(tuple(source_records.values()), tuple(products.values()), tuple(indications))
