@@ -38,10 +38,17 @@ def _dataset_dir(value: str | None) -> Path:
 def _print_counts(built: BuiltDataset) -> None:
     counts = built.manifest["counts"]
     print(f"Built dataset {built.version} in {built.directory}")
-    for facet in ("per_list", "per_category", "per_status", "per_intent", "per_mechanism"):
+    facets = ("per_list", "per_category", "per_status", "per_current_status", "per_intent")
+    for facet in (*facets, "per_mechanism"):
         values = ", ".join(f"{key} {value}" for key, value in counts[facet].items())
         print(f"  conditions {facet.replace('_', ' ')}: {values}")
     print(f"  conditions total: {counts['conditions']['total']}")
+    labels = counts["labels"]
+    print(
+        f"  product labels: {labels['products']} products, "
+        f"{labels['labelled_indications']} labelled indications, "
+        f"{labels['current_status_differs']} conditions currently not as the article has them"
+    )
     print(f"  inferred triples: {counts['inferred']['triples']}")
     for name, stats in built.manifest["graphs"].items():
         print(f"  graph {name}: {stats['triples']} triples")
@@ -115,11 +122,16 @@ def cmd_explain(args: argparse.Namespace) -> int:
     explanation = explain(dataset, condition)
     for derivation in explanation.derivations:
         print(f"{args.slug}: mechanism {derivation.mechanism.fragment}")
-        print(f"  because it is asserted to be: {derivation.kind_label} <{derivation.kind}>")
+        if derivation.kind_from == "label":
+            cited = ", ".join(f"<{iri}>" for iri in derivation.labelled_indications)
+            print(f"  because a product label says it is: {derivation.kind_label} ({cited})")
+        else:
+            print(f"  because it is asserted to be: {derivation.kind_label} <{derivation.kind}>")
         print(f"  rule: {derivation.rule}")
         print(f"  basis: {derivation.basis}")
     if explanation.note:
-        print(f"{args.slug}: no mechanism stated")
+        heading = "the article states none" if explanation.derivations else "no mechanism stated"
+        print(f"{args.slug}: {heading}")
         print(f"  note: {explanation.note}")
     return 0
 

@@ -343,4 +343,8 @@ def asserted_graph(sources: Sources, describe_icd: Any) -> Graph:
         graph += condition_triples(record, article)
     release, xrefs = read_icd10cm(sources, (r.slug for r in records))
     graph += icd10cm_triples(release, xrefs, describe_icd)
+    # Imported here: products.py builds on this module's records and rules.
+    from .products import labelled_graph
+
+    graph += labelled_graph(sources, records)
     return graph

@@ -17,6 +17,11 @@ keeps what a user of this graph can use and drops, with the reason:
 An inconsistency owlrl detects is reported by it as triples, not an exception; ``reason`` turns
 it into ``InconsistentOntology`` so the build fails.
 
+One rule OWL cannot state is applied after the closure, by both reasoners alike
+(``closed_world_defaults``): a condition that no label of an intravenous product names (so OWL 2 RL
+gave it no ``ivig:currentApprovalStatus``) is ``ivig:OffLabel`` today. The triples it adds are
+inferred, and go to the inferred graph with the rest.
+
 Two reasoners compute the closure: ``owlrl`` (the reference, the default) and ``rules`` (the
 rules our ontology uses, as SPARQL on pyoxigraph; see ``reason_rules``), which gives the same
 inferred graph many times faster and falls back to owlrl for constructs it does not cover.
@@ -30,6 +35,7 @@ from rdflib.term import Node
 
 from . import reason_rules
 from .errors import InconsistentOntology
+from .vocab import IVIG
 
 REASONERS = ("owlrl", "rules")
 
@@ -136,6 +142,20 @@ def _by_owlrl(ontology: Graph, asserted: Graph) -> tuple[Graph, list[str]]:
     return useful_inferences(closure, ontology, asserted), inconsistencies(closure)
 
 
+def closed_world_defaults(asserted: Graph, derived: Graph) -> Graph:
+    """``ivig:currentApprovalStatus ivig:OffLabel`` for each condition that has none.
+
+    OWL's open world cannot conclude "no IVIG label names it"; the graph's labels are the whole
+    of what it knows, so the build closes that world here, after OWL 2 RL derived FDA approval.
+    """
+    defaults = Graph()
+    for condition in set(asserted.subjects(RDF.type, IVIG.Condition)):
+        stated = (condition, IVIG.currentApprovalStatus, None)
+        if stated not in asserted and stated not in derived:
+            defaults.add((condition, IVIG.currentApprovalStatus, IVIG.OffLabel))
+    return defaults
+
+
 def reason(ontology: Graph, asserted: Graph, reasoner: str = "owlrl") -> Graph:
     """What OWL 2 RL adds to ontology + facts that a user can use; raises if inconsistent."""
     if reasoner not in REASONERS:
@@ -148,4 +168,4 @@ def reason(ontology: Graph, asserted: Graph, reasoner: str = "owlrl") -> Graph:
             f"OWL 2 RL reasoning found {len(problems)} inconsistency(ies):\n{listing}\n"
             "Fix the ontology or the data records involved, then build again."
         )
-    return inferred
+    return inferred + closed_world_defaults(asserted, inferred)

@@ -49,7 +49,24 @@ def use_counts(dataset: Dataset) -> dict[str, dict[str, int]]:
         "per_status": tally(IVIG.approvalStatus, asserted),
         "per_intent": tally(IVIG.intent, asserted),
         "per_mechanism": tally(IVIG.mechanism, union),
+        "per_current_status": tally(IVIG.currentApprovalStatus, union),
+        "labels": label_counts(union, conditions),
         "inferred": {"triples": len(dataset.graph(INFERRED_GRAPH))},
+    }
+
+
+def label_counts(union: Graph, conditions: list[Any]) -> dict[str, int]:
+    """Products, labelled indications, and conditions whose current status is not the article's."""
+    differs = sum(
+        1
+        for condition in conditions
+        if set(union.objects(condition, IVIG.currentApprovalStatus))
+        - set(union.objects(condition, IVIG.approvalStatus))
+    )
+    return {
+        "products": len(set(union.subjects(RDF.type, IVIG.Product))),
+        "labelled_indications": len(set(union.subjects(RDF.type, IVIG.LabelledIndication))),
+        "current_status_differs": differs,
     }
 
 

@@ -64,6 +64,27 @@ class IVIG(DefinedNamespace):
     infusionIntervalMaxWeeks: URIRef
     preparedFrom: URIRef
     approvedUseScope: URIRef
+    # v2: U.S. product labels
+    Product: URIRef
+    LabelledIndication: URIRef
+    Route: URIRef
+    Intravenous: URIRef
+    Subcutaneous: URIRef
+    IntravenousLabelledCondition: URIRef
+    LabelledImmunodeficiency: URIRef
+    product: URIRef
+    labelledCondition: URIRef
+    labelledIndication: URIRef
+    route: URIRef
+    productRoute: URIRef
+    labelledRoute: URIRef
+    currentApprovalStatus: URIRef
+    indicationKind: URIRef
+    labelledKind: URIRef
+    concentration: URIRef
+    firstLicensed: URIRef
+    population: URIRef
+    documentKind: URIRef
 
 
 ONTOLOGY_IRI = URIRef("https://w3id.org/ivig/ontology")
@@ -80,6 +101,9 @@ CONDITION = Namespace("https://w3id.org/ivig/id/condition/")
 INDICATION = Namespace("https://w3id.org/ivig/id/indication/")
 CATEGORY = Namespace("https://w3id.org/ivig/id/category/")
 SOURCE = Namespace("https://w3id.org/ivig/id/source/")
+PRODUCT = Namespace("https://w3id.org/ivig/id/product/")
+LABELLED_INDICATION = Namespace("https://w3id.org/ivig/id/labelled-indication/")
+ORGANIZATION = Namespace("https://w3id.org/ivig/id/organization/")
 CATEGORY_SCHEME = URIRef("https://w3id.org/ivig/id/scheme/categories")
 
 ICD10CM = Namespace("http://purl.bioontology.org/ontology/ICD10CM/")
@@ -94,5 +118,6 @@ PREFIXES = {
     "indication": str(INDICATION),
     "category": str(CATEGORY),
     "source": str(SOURCE),
+    "product": str(PRODUCT),
     "icd10cm": str(ICD10CM),
 }

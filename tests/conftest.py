@@ -52,6 +52,24 @@ def union(dataset: Dataset) -> Graph:
     return graph
 
 
+LABEL_FIXTURE = REPO / "tests" / "data" / "products" / "products.toml"
+
+
+def labelled_sources(root: Path) -> Sources:
+    """A copy of the inputs whose data/products.toml is the fictitious test fixture."""
+    for folder in ("ontology", "data", "queries"):
+        shutil.copytree(REPO / folder, root / folder)
+    shutil.copyfile(LABEL_FIXTURE, root / "data" / "products.toml")
+    return Sources.at(root)
+
+
+@pytest.fixture(scope="session")
+def labelled_built(tmp_path_factory: pytest.TempPathFactory) -> BuiltDataset:
+    """A dataset built from the real data plus the fixture labels (tests/data/products/)."""
+    root = tmp_path_factory.mktemp("labelled")
+    return build(root / "dataset", labelled_sources(root))
+
+
 @pytest.fixture
 def canary() -> Iterator[socket.socket]:
     """A listening loopback socket: any connection to it means the server went out."""

@@ -48,7 +48,14 @@ from . import article
 REPO = Path(__file__).parent.parent
 FDA_QUERY = Path("queries") / "01-fda-approved-uses.rq"
 MECHANISM_CHECK = "checks/mechanism-unexplained-violation.rq"
-FACETS = ("per_list", "per_category", "per_status", "per_intent", "per_mechanism")
+FACETS = (
+    "per_list",
+    "per_category",
+    "per_status",
+    "per_current_status",
+    "per_intent",
+    "per_mechanism",
+)
 
 
 @dataclass(frozen=True)
@@ -140,12 +147,19 @@ def parse_counts(out: str) -> dict[str, Any]:
     for line in out.splitlines():
         if match := re.fullmatch(r"Built dataset (\w+) in (.+)", line):
             parsed["version"], parsed["directory"] = match.groups()
-        elif match := re.fullmatch(r"  conditions (per \w+): (.+)", line):
+        elif match := re.fullmatch(r"  conditions (per [a-z ]+): (.+)", line):
             facet = match.group(1).replace(" ", "_")
             pairs = (item.rsplit(" ", 1) for item in match.group(2).split(", "))
             parsed[facet] = {key: int(value) for key, value in pairs}
         elif match := re.fullmatch(r"  conditions total: (\d+)", line):
             parsed["total"] = int(match.group(1))
+        elif match := re.fullmatch(
+            r"  product labels: (\d+) products, (\d+) labelled indications, "
+            r"(\d+) conditions currently not as the article has them",
+            line,
+        ):
+            keys = ("products", "labelled_indications", "current_status_differs")
+            parsed["labels"] = dict(zip(keys, map(int, match.groups()), strict=True))
         elif match := re.fullmatch(r"  inferred triples: (\d+)", line):
             parsed["inferred"] = int(match.group(1))
         elif match := re.fullmatch(r"  graph (\S+): (\d+) triples", line):
@@ -166,6 +180,7 @@ def test_build_counts_are_the_manifests(cli_build: CliBuild) -> None:
     for facet in FACETS:
         assert printed[facet] == counts[facet], facet
     assert printed["total"] == counts["conditions"]["total"]
+    assert printed["labels"] == counts["labels"]
     assert printed["inferred"] == counts["inferred"]["triples"]
     assert printed["graphs"] == {
         name: stats["triples"] for name, stats in manifest["graphs"].items()

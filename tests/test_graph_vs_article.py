@@ -88,11 +88,13 @@ def test_each_use_has_the_contract_properties(union: Graph, use: article.Use) ->
     # Provenance: the list it came from, part of the article.
     assert set(union.objects(c, PROV.wasDerivedFrom)) == {LIST_SOURCES[use.list]}
     assert (LIST_SOURCES[use.list], DCTERMS.isPartOf, SOURCE.article) in union
-    # Mechanism: exactly one, or none and a note that says why.
+    # Mechanism: exactly one, or none and a note that says why. The article's note stays beside
+    # a mechanism only where a U.S. label, not the article, gave the kind it follows from.
     mechanisms = set(union.objects(c, IVIG.mechanism))
     notes = set(union.objects(c, IVIG.mechanismNote))
     if mechanisms:
-        assert len(mechanisms) == 1 and not notes
+        assert len(mechanisms) == 1
+        assert not notes or (c, IVIG.labelledKind, None) in union
     else:
         assert len(notes) == 1
         assert notes <= set(union.objects(c, SKOS.editorialNote))
@@ -134,7 +136,11 @@ def test_everything_the_article_calls_autoimmune_is_suppressed(union: Graph) -> 
 
 
 def test_boosting_is_stated_exactly_where_the_article_ties_a_use_to_it(union: Graph) -> None:
-    boosted = {u.line for u in USES if article.supports_boosting(u)}
+    """... or where a U.S. label frames the indication as an immune deficiency (labelledKind)."""
+    labelled = {c for c in union.subjects(IVIG.labelledKind, IVIG.Immunodeficiency)}
+    boosted = {u.line for u in USES if article.supports_boosting(u)} | {
+        u.line for u in USES if condition_at(union, u.line) in labelled
+    }
     assert len(boosted) >= 8
     found = {
         use.line

@@ -25,6 +25,7 @@ from ..vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH
 from .browse import Facet, facets
 from .chart import Chart, charts
 from .describe import Description, SubjectIndex, serialize
+from .labels import SCHEMA, Labels, label_view
 from .links import ID_BASE, ONTOLOGY_NAMESPACE, compact, key_of
 from .model import Category, Condition, CrossReference, Ref, SourceList
 from .ontology_doc import OntologyDoc, document
@@ -78,6 +79,7 @@ class Catalog:
     about: About
     facets: tuple[Facet, ...]
     by_slug: dict[str, Condition]
+    label_data: Labels  # the U.S. product labels (empty where data/products.toml has none)
     _representations: dict[tuple[str, str], bytes] = field(default_factory=dict)
     _downloads: dict[str, bytes] = field(default_factory=dict)
     _export_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -131,6 +133,7 @@ class Catalog:
             about=_about(sources, asserted, ontology, manifest, len(inferred)),
             facets=facets(conditions, FACET_ORDER),
             by_slug={condition.slug: condition for condition in conditions},
+            label_data=label_view(asserted, union, ref),
         )
 
     # ------------------------------------------------------------ lookups
@@ -357,6 +360,7 @@ def _sources(
     nodes = set(asserted.subjects(RDF.type, IVIG.SourceDocument)) | set(
         asserted.subjects(RDF.type, IVIG.SourceList)
     )
+    nodes -= set(asserted.subjects(SCHEMA.url, None))  # label pages: see labels.py
     result = []
     for node in nodes:
         this = ref(node)

@@ -29,7 +29,7 @@ from .. import formats
 from ..export import context_document
 from ..formats import Format
 from ..pages import Catalog
-from ..pages.browse import Selection, select
+from ..pages.browse import Selection, normalize, select
 from ..pages.describe import GRAPH_TITLES
 from ..pages.links import ONTOLOGY_PATH, href, public_iri
 from ..pages.results import from_rdflib
@@ -127,9 +127,21 @@ def conditions() -> Response:
     }
     selection, problems = Selection.from_args(args, data.facets)
     hits = select(data.conditions, selection)
+    found = data.label_data.search(selection.text, normalize) if selection.text else ()
     return html_page(
-        "conditions.html", catalog=data, selection=selection, hits=hits, problems=problems
+        "conditions.html",
+        catalog=data,
+        selection=selection,
+        hits=hits,
+        problems=problems,
+        product_hits=found,
     )
+
+
+@pages.get("/products")
+def products() -> Response:
+    data = catalog()
+    return html_page("products.html", catalog=data, products=data.label_data.products)
 
 
 @pages.get("/id/<path:rest>")
@@ -237,7 +249,10 @@ def resource_page(data: Catalog, iri: str, path: str) -> Response:
         )
     if kind == "category":
         return html_page("category.html", category=data.category(iri), **context)
-    if kind == "source":
+    product = data.label_data.product(iri) if kind == "product" else None
+    if product is not None:
+        return html_page("product.html", product=product, **context)
+    if kind == "source" and data.source(iri) is not None:
         return html_page("source.html", source=data.source(iri), **context)
     return html_page("resource.html", **context)
 
