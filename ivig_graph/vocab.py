@@ -83,6 +83,7 @@ SOURCE = Namespace("https://w3id.org/ivig/id/source/")
 CATEGORY_SCHEME = URIRef("https://w3id.org/ivig/id/scheme/categories")
 
 ICD10CM = Namespace("http://purl.bioontology.org/ontology/ICD10CM/")
+MESH = Namespace("http://id.nlm.nih.gov/mesh/")
 
 PREFIXES = {
     "ivig": str(IVIG._NS),
@@ -95,4 +96,5 @@ PREFIXES = {
     "category": str(CATEGORY),
     "source": str(SOURCE),
     "icd10cm": str(ICD10CM),
+    "mesh": str(MESH),
 }
