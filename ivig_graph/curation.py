@@ -9,6 +9,7 @@ rule; semantic rules live in ontology/shapes.ttl and ontology/checks/ (see ``val
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -50,6 +51,7 @@ MATCHES: Mapping[str, URIRef] = {
 }
 ICD10CM_SCHEME = URIRef("http://purl.bioontology.org/ontology/ICD10CM")
 MESH_SCHEME = URIRef("http://id.nlm.nih.gov/mesh")
+ICD_NOTE_PREFIX = "ICD-10-CM: "  # an editorial note saying why no (or which) code fits
 MESH_NOTE_PREFIX = "MeSH: "
 DESCRIPTOR_UI = re.compile(r"^D[0-9]{6}(?:[0-9]{3})?$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -337,6 +339,19 @@ def read_mesh(
     return str(release), xrefs
 
 
+def mapping_dates(sources: Sources) -> dict[str, str]:
+    """When each vocabulary's cross-references were curated: the ``curated`` date of its file."""
+    dates = {}
+    for vocabulary, name in (("ICD-10-CM", "icd10cm.toml"), ("MeSH", "mesh.toml")):
+        path = sources.data / name
+        curated = tomllib.loads(path.read_text(encoding="utf-8")).get("curated")
+        if curated is not None and not isinstance(curated, dt.date):
+            raise CurationError(f"{path}: 'curated' must be a TOML date (e.g. 2026-12-01).")
+        if curated is not None:
+            dates[vocabulary] = curated.isoformat()
+    return dates
+
+
 def condition_triples(record: ConditionRecord, article: list[str]) -> Graph:
     """The triples one record asserts about its condition and its indication."""
     graph = Graph()
@@ -393,7 +408,7 @@ def icd10cm_triples(release: str, xrefs: Iterable[IcdXref], describe: Any) -> Gr
         condition = CONDITION[xref.slug]
         if xref.note:
             graph.add(
-                (condition, SKOS.editorialNote, Literal(f"ICD-10-CM: {xref.note}", lang="en"))
+                (condition, SKOS.editorialNote, Literal(ICD_NOTE_PREFIX + xref.note, lang="en"))
             )
         for match in xref.matches:
             code = ICD10CM[match.code]

@@ -17,9 +17,10 @@ from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 from rdflib.term import Node
 
-from ..curation import ICD10CM_SCHEME, MESH_NOTE_PREFIX, MESH_SCHEME
+from ..curation import ICD10CM_SCHEME, ICD_NOTE_PREFIX, MESH_NOTE_PREFIX, MESH_SCHEME
 from ..explain import explain
 from ..export import FORMATS, export
+from ..sssom_export import SSSOM, sssom_tsv
 from ..stats import use_counts
 from ..store import BuiltDataset
 from ..vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH, ONTOLOGY_IRI
@@ -38,7 +39,6 @@ MATCHES = (
     ("narrow", SKOS.narrowMatch),
 )
 MATCH_ORDER = {relation: index for index, (relation, _) in enumerate(MATCHES)}
-ICD_NOTE_PREFIX = "ICD-10-CM: "
 XREF_NOTE_PREFIXES = (ICD_NOTE_PREFIX, MESH_NOTE_PREFIX)  # the note itself says which vocabulary
 VOCABULARIES = {str(ICD10CM_SCHEME): "ICD-10-CM", str(MESH_SCHEME): "MeSH"}
 # How the facets are ordered where order means something (the rest: by label).
@@ -212,6 +212,15 @@ class Catalog:
             return None
         data = serialize(description, fmt)
         self._representations[key] = data
+        return data
+
+    def sssom(self) -> bytes:
+        """The cross-references as SSSOM/TSV: written once, then cached."""
+        with self._export_lock:
+            data = self._downloads.get(SSSOM)
+            if data is None:
+                data = sssom_tsv(self.dataset, self.manifest, self.version).encode("utf-8")
+                self._downloads[SSSOM] = data
         return data
 
     def download(self, fmt: str) -> bytes:

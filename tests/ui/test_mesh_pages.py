@@ -1,4 +1,5 @@
-"""Condition pages show each MeSH descriptor beside the ICD-10-CM codes, with its heading."""
+"""Condition pages show each MeSH descriptor beside the ICD-10-CM codes, with its heading; the
+home page offers the cross-references as SSSOM."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from flask.testing import FlaskClient
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SKOS
 
+from ivig_graph.sssom_export import sssom_tsv
+from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import ICD10CM, IVIG, MESH
 
 from .html import Element, parse_html
@@ -76,3 +79,17 @@ def test_a_no_descriptor_fits_note_is_shown_with_the_cross_references(
     section = document.find("section", aria_labelledby="xrefs-title")
     assert note.removeprefix("MeSH: ") in section.text()
     assert "MeSH descriptors as retrieved on 2026-01-27" in section.text()
+
+
+def test_the_home_page_offers_the_sssom_download(client: FlaskClient, built: BuiltDataset) -> None:
+    text = sssom_tsv(built.rdflib_dataset(), built.manifest, built.version)
+    document = parse_html(client.get("/", headers={"Accept": "text/html"}).data)
+    section = document.by_id("mappings")
+    (href,) = [h for h, _ in section.links() if h.startswith("/downloads/")]
+    response = client.get(href)
+    assert response.status_code == 200
+    assert response.mimetype == "text/tab-separated-values"
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == f'attachment; filename="ivig-graph-{built.version}.sssom.tsv"'
+    assert response.data.decode("utf-8") == text
+    assert text.startswith("#curie_map:")
