@@ -2,7 +2,8 @@
 
 Exit codes: 0 success; 1 unexpected error; 2 bad usage or a bad query; 3 the data breaks a
 curation rule, a SHACL shape or a QC check; 4 reasoning found an inconsistency; 5 no built dataset;
-6 the triple store is unreachable; 7 the store refused (HTTP error); 8 the store ended up different.
+6 the triple store is unreachable; 7 the store refused (HTTP error); 8 the store ended up different;
+9 the port to serve on is in use.
 """
 
 from __future__ import annotations
@@ -89,8 +90,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve.http import run_server
     from .web.config import ConfigError, ServerConfig
-    from .web.server import run_server
 
     built = load_built(_dataset_dir(args.dataset))
     try:
@@ -100,7 +101,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
             port=args.port,
             workers=args.workers,
             timeout=args.timeout,
-            store=args.store,
             backend=args.backend,
         )
     except ConfigError as error:
@@ -208,12 +208,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help=dataset_help)
     p.set_defaults(func=cmd_publish)
 
-    p = commands.add_parser("serve", help="serve the SPARQL endpoint (production WSGI server)")
+    p = commands.add_parser("serve", help="serve the SPARQL endpoint and pages (granian)")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--workers", type=int, help="query worker processes (default: CPU count)")
     p.add_argument("--timeout", type=float, help="query time budget in seconds (default 10)")
-    p.add_argument("--store", help="query engine: oxigraph (the embedded default store)")
     p.add_argument(
         "--backend",
         metavar="URL",

@@ -20,103 +20,16 @@ from typing import IO, Literal, cast
 
 import pyoxigraph as ox
 
-from .errors import QueryError
+from . import formats
+from .errors import Malformed, NotAcceptable, QueryFailed
+from .formats import Format
 from .vocab import PREFIXES
 
 ResultKind = Literal["results", "graph"]
+ANSWER_FORMATS = {fmt.name: fmt for fmt in (*formats.RESULTS, *formats.RDF)}
 
 # Copies every quad into the default graph: a fixed query, not built from input.
 _UNION_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-@dataclass(frozen=True)
-class ResultFormat:
-    """A serialization the endpoint offers: its names for ``format=``, media types, engine id."""
-
-    key: str
-    kind: ResultKind
-    media_types: tuple[str, ...]  # the first is canonical and is the Content-Type answered
-    names: tuple[str, ...]  # values of the ``format=`` parameter
-    label: str
-
-    @property
-    def media_type(self) -> str:
-        return self.media_types[0]
-
-    @property
-    def iri(self) -> str:
-        """The format's IRI in the W3C's registry (https://www.w3.org/ns/formats/)."""
-        return _engine_format(self).iri
-
-
-RESULT_FORMATS: tuple[ResultFormat, ...] = (
-    ResultFormat(
-        "json",
-        "results",
-        ("application/sparql-results+json", "application/json"),
-        ("json", "srj"),
-        "SPARQL Results JSON",
-    ),
-    ResultFormat(
-        "xml",
-        "results",
-        ("application/sparql-results+xml", "application/xml", "text/xml"),
-        ("xml", "srx"),
-        "SPARQL Results XML",
-    ),
-    ResultFormat("csv", "results", ("text/csv",), ("csv",), "SPARQL Results CSV"),
-    ResultFormat("tsv", "results", ("text/tab-separated-values",), ("tsv",), "SPARQL Results TSV"),
-)
-GRAPH_FORMATS: tuple[ResultFormat, ...] = (
-    ResultFormat(
-        "turtle", "graph", ("text/turtle", "application/x-turtle"), ("turtle", "ttl"), "Turtle"
-    ),
-    ResultFormat(
-        "jsonld",
-        "graph",
-        ("application/ld+json", "application/json"),
-        ("jsonld", "json-ld", "json"),
-        "JSON-LD",
-    ),
-    ResultFormat(
-        "ntriples",
-        "graph",
-        ("application/n-triples", "text/plain"),
-        ("ntriples", "n-triples", "nt"),
-        "N-Triples",
-    ),
-    ResultFormat(
-        "rdfxml",
-        "graph",
-        ("application/rdf+xml", "application/xml", "text/xml"),
-        ("rdfxml", "rdf+xml", "rdf", "xml"),
-        "RDF/XML",
-    ),
-    ResultFormat(
-        "nquads", "graph", ("application/n-quads",), ("nquads", "n-quads", "nq"), "N-Quads"
-    ),
-    ResultFormat("trig", "graph", ("application/trig",), ("trig",), "TriG"),
-)
-FORMATS_BY_KEY = {f.key: f for f in RESULT_FORMATS + GRAPH_FORMATS}
-
-_RESULTS_ENGINE = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-_GRAPH_ENGINE = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-}
-
-
-def _engine_format(fmt: ResultFormat) -> ox.QueryResultsFormat | ox.RdfFormat:
-    return _RESULTS_ENGINE[fmt.key] if fmt.kind == "results" else _GRAPH_ENGINE[fmt.key]
 
 
 @dataclass(frozen=True)
@@ -129,7 +42,7 @@ class QueryRequest:
     """
 
     query: str
-    format_key: str
+    format_key: str  # a ``formats.Format.name`` (``json``, ``turtle``...)
     base_iri: str | None = None
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
@@ -143,14 +56,6 @@ class QueryAnswer:
     kind: ResultKind
     rows: int | None  # solutions or triples returned; None for ASK
     truncated: bool
-
-
-class QueryFailed(QueryError):
-    """The engine refused or could not evaluate the query; ``status`` is the HTTP answer."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def load_store(nquads_path: Path) -> ox.Store:
@@ -177,7 +82,7 @@ def start_query(
             named_graphs=named_graphs,
         )
     except SyntaxError as error:
-        raise QueryFailed(f"Invalid SPARQL query: {error}") from None
+        raise Malformed(f"Invalid SPARQL query: {error}") from None
     except (ValueError, OSError, RuntimeError) as error:
         raise QueryFailed(f"The query could not be evaluated: {error}") from None
 
@@ -194,16 +99,16 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
         raise QueryFailed(f"The query could not be evaluated: {error}") from None
 
 
-def check_format(format_key: str) -> ResultFormat:
-    fmt = FORMATS_BY_KEY.get(format_key)
+def check_format(format_key: str) -> Format:
+    fmt = ANSWER_FORMATS.get(format_key)
     if fmt is None:
-        raise QueryFailed(f"Unknown result format {format_key!r}.", status=406)
+        raise NotAcceptable(f"Unknown result format {format_key!r}.")
     return fmt
 
 
 def answer_result(
     result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple],
-    fmt: ResultFormat,
+    fmt: Format,
     max_rows: int,
 ) -> QueryAnswer:
     """Serialize a result (the store's, or one parsed from a remote engine) as ``fmt``, with
@@ -230,23 +135,23 @@ def protocol_dataset(
             ox.NamedNode(iri) for iri in request.named_graphs or ()
         ]
     except ValueError as error:
-        raise QueryFailed(
+        raise Malformed(
             f"Invalid graph IRI in default-graph-uri/named-graph-uri: {error}"
         ) from None
     return default, named
 
 
-def _check_kind(fmt: ResultFormat, kind: ResultKind) -> None:
-    if fmt.kind != kind:
+def _check_kind(fmt: Format, kind: ResultKind) -> None:
+    if (fmt.kind == "results") != (kind == "results"):
         what = "SELECT and ASK" if kind == "results" else "CONSTRUCT and DESCRIBE"
-        raise QueryFailed(
-            f"{fmt.label} cannot represent the answer to this query ({what} queries).", status=406
+        raise NotAcceptable(
+            f"{fmt.label} cannot represent the answer to this query ({what} queries)."
         )
 
 
-def _boolean_answer(result: ox.QueryBoolean, fmt: ResultFormat) -> QueryAnswer:
+def _boolean_answer(result: ox.QueryBoolean, fmt: Format) -> QueryAnswer:
     _check_kind(fmt, "results")
-    body = result.serialize(format=_RESULTS_ENGINE[fmt.key]) or b""
+    body = result.serialize(format=_results_engine(fmt)) or b""
     return QueryAnswer(body, fmt.media_type, "results", None, truncated=False)
 
 
@@ -278,7 +183,7 @@ class _LineCappedSink(io.RawIOBase):
         return len(chunk)
 
 
-def _solutions_answer(result: ox.QuerySolutions, fmt: ResultFormat, max_rows: int) -> QueryAnswer:
+def _solutions_answer(result: ox.QuerySolutions, fmt: Format, max_rows: int) -> QueryAnswer:
     _check_kind(fmt, "results")
     # Serialize to TSV first, stopping after max_rows: the engine has no row cap of its own and
     # its iterator cannot be serialized after rows were taken from it. TSV is lossless and cheap
@@ -293,10 +198,10 @@ def _solutions_answer(result: ox.QuerySolutions, fmt: ResultFormat, max_rows: in
     if truncated:
         tsv = _first_lines(tsv, max_rows + 1)
     rows = max(tsv.count(b"\n") - 1, 0)
-    if fmt.key == "tsv":
+    if fmt is formats.TSV:
         return QueryAnswer(tsv, fmt.media_type, "results", rows, truncated)
     parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    body = parsed.serialize(format=_RESULTS_ENGINE[fmt.key]) or b""
+    body = parsed.serialize(format=_results_engine(fmt)) or b""
     return QueryAnswer(body, fmt.media_type, "results", rows, truncated)
 
 
@@ -307,7 +212,7 @@ def _first_lines(data: bytes, count: int) -> bytes:
     return data[: end + 1]
 
 
-def _triples_answer(result: Iterable[ox.Triple], fmt: ResultFormat, max_rows: int) -> QueryAnswer:
+def _triples_answer(result: Iterable[ox.Triple], fmt: Format, max_rows: int) -> QueryAnswer:
     _check_kind(fmt, "graph")
     triples: list[ox.Triple] = []
     truncated = False
@@ -316,5 +221,49 @@ def _triples_answer(result: Iterable[ox.Triple], fmt: ResultFormat, max_rows: in
             truncated = True
             break
         triples.append(triple)
-    body = ox.serialize(triples, format=_GRAPH_ENGINE[fmt.key], prefixes=PREFIXES) or b""
-    return QueryAnswer(body, fmt.media_type, "graph", len(triples), truncated)
+    return QueryAnswer(
+        serialize_triples(triples, fmt), fmt.media_type, "graph", len(triples), truncated
+    )
+
+
+def _results_engine(fmt: Format) -> ox.QueryResultsFormat:
+    assert isinstance(fmt.engine, ox.QueryResultsFormat)
+    return fmt.engine
+
+
+def serialize_triples(triples: list[ox.Triple], fmt: Format) -> bytes:
+    """Triples as ``fmt``; JSON-LD in its one shape, compacted with the shipped context."""
+    if fmt is formats.JSON_LD:
+        return _compacted_jsonld(triples)
+    assert isinstance(fmt.engine, ox.RdfFormat)
+    return ox.serialize(triples, format=fmt.engine, prefixes=PREFIXES) or b""
+
+
+def _compacted_jsonld(triples: list[ox.Triple]) -> bytes:
+    """pyoxigraph writes expanded JSON-LD only (no compaction with a context, as of 0.5), so
+    rdflib compacts it, as it does every JSON-LD we serve. Imported here: a worker that never
+    answers JSON-LD never loads rdflib. Terms are converted one by one (faster than rdflib's
+    N-Triples parser)."""
+    from rdflib import BNode, Graph, Literal, URIRef
+    from rdflib.term import Node
+
+    from .export import jsonld
+
+    xsd_string = "http://www.w3.org/2001/XMLSchema#string"
+
+    def term(node: object) -> Node:
+        if isinstance(node, ox.NamedNode):
+            return URIRef(node.value)
+        if isinstance(node, ox.BlankNode):
+            return BNode(node.value)
+        if not isinstance(node, ox.Literal):
+            raise ValueError(f"JSON-LD cannot hold {node!r}")
+        if node.language:
+            return Literal(node.value, lang=node.language)
+        if node.datatype.value == xsd_string:
+            return Literal(node.value)
+        return Literal(node.value, datatype=URIRef(node.datatype.value))
+
+    graph = Graph()
+    graph.addN((term(t.subject), term(t.predicate), term(t.object), graph) for t in triples)
+    return jsonld(graph)

@@ -36,9 +36,64 @@ class DatasetNotBuilt(IvigGraphError):
 
 
 class QueryError(IvigGraphError):
-    """A SPARQL query that cannot be parsed or is not allowed."""
+    """A SPARQL request that cannot be answered. The subclasses say why; only the web edge
+    (``web/errors.py``) knows which HTTP status each one is, and the CLI maps them all to exit
+    code 2."""
 
     exit_code = 2
+
+
+class Malformed(QueryError):
+    """The request or its query cannot be read: a syntax error, a bad protocol request, an
+    unknown format name."""
+
+
+class TooComplex(Malformed):
+    """The query is well formed but nested or built deeper than the endpoint evaluates."""
+
+
+class ForbiddenFeature(QueryError):
+    """The query uses a feature this endpoint never runs (``SERVICE``: no outbound requests)."""
+
+
+class UpdateRefused(QueryError):
+    """SPARQL Update: the endpoint is read-only."""
+
+
+class TooLarge(QueryError):
+    """The request (its body or its query text) is larger than the endpoint accepts."""
+
+
+class UnsupportedMediaType(QueryError):
+    """The request body's content type or charset is not one the protocol allows."""
+
+
+class NotAcceptable(QueryError):
+    """No format the client accepts fits the answer."""
+
+
+class Unavailable(QueryError):
+    """The endpoint cannot take the query now; ``retry_after`` seconds is a fair wait."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Overloaded(Unavailable):
+    """Every query slot is busy and the queue is full, or no slot came free in time."""
+
+
+class WorkerLost(Unavailable):
+    """The worker evaluating the query died (out of memory or stack) or was killed."""
+
+
+class TimedOut(QueryError):
+    """The query ran past the time budget and its worker was killed."""
+
+
+class BackendFailed(QueryError):
+    """The remote SPARQL engine behind ``serve --backend`` failed or could not be reached."""
 
 
 class PublishFailed(IvigGraphError):
@@ -76,3 +131,21 @@ class StoreDiffers(PublishFailed):
     def __init__(self, message: str, *, differences: dict[str, tuple[int, int]]) -> None:
         super().__init__(message)
         self.differences = differences  # graph IRI -> (triples missing, triples extra)
+
+
+class ClientOverShare(Unavailable):
+    """This client already holds as many query slots as one client may (``client_share``)."""
+
+
+class QueryFailed(QueryError):
+    """The engine could not evaluate a well-formed query (e.g. an invalid IRI it built)."""
+
+
+class UnknownFormat(Malformed):
+    """A ``format=`` value that names no format at all."""
+
+
+class PortInUse(IvigGraphError):
+    """``serve`` cannot listen: another program already holds the address."""
+
+    exit_code = 9

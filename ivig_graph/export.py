@@ -1,9 +1,13 @@
-"""Export: the built dataset, or one of its graphs, in any of six RDF formats, deterministically.
+"""Export: the built dataset, one of its graphs, or any graph, in every RDF format, stably.
 
-Blank nodes are labelled canonically (rdflib.compare) and triples are inserted in sorted order, so
-two exports of the same data are byte-identical whatever the hash seed. JSON-LD is compacted
-with the context shipped in the package (ivig_graph/context.jsonld), whose keys read like
-``label``, ``approvalStatus``, ``category``.
+Blank nodes are labelled canonically (rdflib.compare) and triples are written in sorted order, so
+two exports of the same data are byte-identical whatever the hash seed. The formats are those of
+``ivig_graph.formats``: a graph format gets the chosen graphs merged; a dataset format (TriG,
+N-Quads) keeps the graph names, and so does JSON-LD for the whole dataset (``graph="all"``).
+
+JSON-LD has one shape everywhere (here, the pages and ``/sparql``): compacted with the context
+shipped in the package (ivig_graph/context.jsonld, keys such as ``prefLabel``, ``approvalStatus``,
+``category``), the nodes in a top-level ``@graph``, sorted, keys sorted.
 """
 
 from __future__ import annotations
@@ -18,22 +22,12 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 from rdflib.compare import to_canonical_graph
 
+from . import formats
+from .formats import Format
 from .store import new_dataset
 from .vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
-# format name -> (rdflib serializer, media type, file suffix, keeps graph names)
-FORMATS: Mapping[str, tuple[str, str, str, bool]] = {
-    "turtle": ("turtle", "text/turtle", "ttl", False),
-    "jsonld": ("json-ld", "application/ld+json", "jsonld", True),
-    "ntriples": ("nt", "application/n-triples", "nt", False),
-    "rdfxml": ("xml", "application/rdf+xml", "rdf", False),
-    "trig": ("trig", "application/trig", "trig", True),
-    "nquads": ("nquads", "application/n-quads", "nq", True),
-}
-OXIGRAPH_FORMATS: Mapping[str, ox.RdfFormat] = {
-    "rdfxml": ox.RdfFormat.RDF_XML,
-    "trig": ox.RdfFormat.TRIG,
-}
+FORMATS: Mapping[str, Format] = {fmt.name: fmt for fmt in formats.RDF}
 GRAPH_CHOICES: Mapping[str, tuple[str, ...]] = {
     "ontology": (str(ONTOLOGY_GRAPH),),
     "asserted": (str(ASSERTED_GRAPH),),
@@ -43,15 +37,28 @@ GRAPH_CHOICES: Mapping[str, tuple[str, ...]] = {
 
 
 @cache
+def context_document() -> bytes:
+    """The shipped ``context.jsonld`` file, as served at ``/context.jsonld``."""
+    return resources.files("ivig_graph").joinpath("context.jsonld").read_bytes()
+
+
+@cache
 def jsonld_context() -> dict[str, Any]:
     """The JSON-LD context shipped with the package."""
-    text = resources.files("ivig_graph").joinpath("context.jsonld").read_text(encoding="utf-8")
-    context: dict[str, Any] = json.loads(text)["@context"]
+    context: dict[str, Any] = json.loads(context_document())["@context"]
     return context
 
 
-def _bind(graph: Graph) -> None:
-    for prefix, namespace in PREFIXES.items():
+def rdf_format(name: str) -> Format:
+    """The RDF format called ``name``; ValueError naming the choices otherwise."""
+    fmt = FORMATS.get(name)
+    if fmt is None:
+        raise ValueError(f"Unknown format {name!r}: use one of {', '.join(FORMATS)}.")
+    return fmt
+
+
+def _bind(graph: Graph, prefixes: Mapping[str, Any] = PREFIXES) -> None:
+    for prefix, namespace in prefixes.items():
         graph.bind(prefix, namespace)
 
 
@@ -73,9 +80,15 @@ def merged(dataset: Dataset, graph: str) -> Graph:
     union = Graph()
     for name in GRAPH_CHOICES[graph]:
         union += dataset.graph(name)
+    return canonical(union)
+
+
+def canonical(source: Graph) -> Graph:
+    """``source`` with canonical blank-node labels, its triples inserted in sorted order."""
     result = Graph()
+    _bind(result, dict(source.namespaces()))
     _bind(result)
-    _sorted_into(result, union)
+    _sorted_into(result, source)
     return result
 
 
@@ -87,14 +100,21 @@ def _json_key(node: Any) -> str:
     return json.dumps(node, sort_keys=True, ensure_ascii=False)
 
 
-def _stable_jsonld(data: bytes) -> bytes:
-    """Sort the nodes (inside each named graph first, then the graphs) and the keys."""
+def jsonld(source: Graph | Dataset) -> bytes:
+    """``source`` as JSON-LD compacted with the shipped context: nodes under ``@graph``, sorted.
+
+    rdflib lifts a lone node to the top level; it goes under ``@graph`` here too, so that every
+    document has one shape.
+    """
+    data = source.serialize(format="json-ld", context=jsonld_context(), encoding="utf-8")
     document = json.loads(data)
-    if isinstance(document, dict) and isinstance(document.get("@graph"), list):
-        for node in document["@graph"]:
-            if isinstance(node, dict) and isinstance(node.get("@graph"), list):
-                node["@graph"] = sorted(node["@graph"], key=_json_key)
-        document["@graph"] = sorted(document["@graph"], key=_json_key)
+    if "@graph" not in document:
+        context = document.pop("@context")
+        document = {"@context": context, "@graph": [document] if document else []}
+    for node in document["@graph"]:
+        if isinstance(node, dict) and isinstance(node.get("@graph"), list):
+            node["@graph"] = sorted(node["@graph"], key=_json_key)
+    document["@graph"] = sorted(document["@graph"], key=_json_key)
     return (json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -120,23 +140,39 @@ def _in_sorted_order(source: Graph | Dataset, fmt: ox.RdfFormat) -> bytes:
     return output
 
 
-def export(dataset: Dataset, fmt: str = "turtle", graph: str = "all") -> bytes:
-    """Serialise ``graph`` (asserted | inferred | ontology | all) of the dataset as ``fmt``."""
-    if fmt not in FORMATS:
-        raise ValueError(f"Unknown format {fmt!r}: use one of {', '.join(FORMATS)}.")
-    if graph not in GRAPH_CHOICES:
-        raise ValueError(f"Unknown graph {graph!r}: use one of {', '.join(GRAPH_CHOICES)}.")
-    serializer, _, _, keeps_graphs = FORMATS[fmt]
-    if fmt == "jsonld":
-        source: Graph | Dataset = (
-            selection(dataset, graph) if graph == "all" else merged(dataset, graph)
-        )
-        data = source.serialize(format=serializer, context=jsonld_context(), encoding="utf-8")
-        return _stable_jsonld(data)
-    source = selection(dataset, graph) if keeps_graphs else merged(dataset, graph)
-    if fmt in OXIGRAPH_FORMATS:
-        return _in_sorted_order(source, OXIGRAPH_FORMATS[fmt])
-    data = source.serialize(format=serializer, encoding="utf-8")
-    if fmt in ("ntriples", "nquads"):
+def _serialize(source: Graph | Dataset, fmt: Format) -> bytes:
+    """An already canonical ``source`` written as ``fmt``."""
+    if fmt is formats.JSON_LD:
+        return jsonld(source)
+    if fmt in (formats.RDF_XML, formats.TRIG):
+        assert isinstance(fmt.engine, ox.RdfFormat)
+        return _in_sorted_order(source, fmt.engine)
+    data = source.serialize(format=fmt.rdflib, encoding="utf-8")
+    if fmt in (formats.N_TRIPLES, formats.N_QUADS):
         return _sorted_lines(data)
     return data
+
+
+def serialize_graph(graph: Graph, fmt: Format) -> bytes:
+    """Any graph (a description, the service description) written as ``fmt``, canonically.
+
+    A dataset format gets the triples in its default graph.
+    """
+    source = canonical(graph)
+    if fmt.kind != "dataset":
+        return _serialize(source, fmt)
+    dataset = new_dataset()
+    for triple in source:
+        dataset.add(triple)
+    return _serialize(dataset, fmt)
+
+
+def export(dataset: Dataset, fmt: str = "turtle", graph: str = "all") -> bytes:
+    """Serialise ``graph`` (asserted | inferred | ontology | all) of the dataset as ``fmt``."""
+    chosen = rdf_format(fmt)
+    if graph not in GRAPH_CHOICES:
+        raise ValueError(f"Unknown graph {graph!r}: use one of {', '.join(GRAPH_CHOICES)}.")
+    keeps_names = chosen.kind == "dataset" or (chosen is formats.JSON_LD and graph == "all")
+    if keeps_names:
+        return _serialize(selection(dataset, graph), chosen)
+    return _serialize(merged(dataset, graph), chosen)

@@ -25,6 +25,7 @@ from typing import Literal, cast
 
 from rdflib import Graph, URIRef
 
+from . import formats
 from .errors import PublishFailed, StoreRefused, StoreUnreachable
 
 AuthScheme = Literal["basic", "digest"]
@@ -34,20 +35,19 @@ DEFAULT_TIMEOUT = 60.0
 # The body is N-Triples, sent as text/turtle: N-Triples is a subset of Turtle, and text/turtle is
 # the one upload type every Graph Store server accepts. N-Triples has no prefixes or nesting for a
 # server's Turtle parser to disagree about.
-UPLOAD_FORMAT = "nt"
-UPLOAD_TYPE = "text/turtle"
+UPLOAD_FORMAT = formats.N_TRIPLES
+UPLOAD_TYPE = formats.TURTLE.media_type
 
-# What we can read back, by the media type the server answers with.
-READ_FORMATS = {
-    "application/n-triples": "nt",
-    "text/plain": "nt",  # N-Triples' media type before RDF 1.1
-    "text/turtle": "turtle",
-    "application/x-turtle": "turtle",
-    "application/rdf+xml": "xml",
-    "application/ld+json": "json-ld",
-    "text/n3": "n3",
-}
-ACCEPT = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+# What we can read back: a graph, in any of the graph formats (by its media type or an alias:
+# text/plain is N-Triples' type before RDF 1.1; text/n3 is read as N3, which Turtle is part of).
+READ_FORMATS = tuple(fmt for fmt in formats.RDF if fmt.kind == "graph")
+ACCEPT = ", ".join(
+    [
+        formats.N_TRIPLES.media_type,
+        f"{formats.TURTLE.media_type};q=0.9",
+        f"{formats.RDF_XML.media_type};q=0.5",
+    ]
+)
 
 EXCERPT_CHARS = 300
 
@@ -136,7 +136,7 @@ class GraphStore:
 
     def replace(self, graph: URIRef, content: Graph) -> None:
         """PUT: the store's graph ``graph`` becomes exactly ``content`` (created if need be)."""
-        body = content.serialize(format=UPLOAD_FORMAT, encoding="utf-8")
+        body = content.serialize(format=UPLOAD_FORMAT.rdflib, encoding="utf-8")
         url = self.graph_url(graph)
         response = self._send("PUT", url, body, {"Content-Type": UPLOAD_TYPE})
         if not 200 <= response.status < 300:
@@ -154,14 +154,16 @@ class GraphStore:
         if not response.body.strip():
             return result
         media_type = response.headers.get_content_type()
-        rdf_format = READ_FORMATS.get(media_type)
+        rdf_format = formats.from_media_type(media_type, READ_FORMATS)
         if rdf_format is None:
             raise PublishFailed(
                 f"The store answered GET {url} with {media_type}, which ivig-graph cannot read "
                 f"(it asked for {ACCEPT}). Is --to the store's Graph Store endpoint?"
             )
         try:
-            result.parse(data=response.body, format=rdf_format)
+            # N3 only where the server said so: rdflib's N3 parser reads Turtle, not the reverse.
+            parser = "n3" if media_type == "text/n3" else rdf_format.rdflib
+            result.parse(data=response.body, format=parser)
         except Exception as error:  # rdflib's parsers raise many kinds of exception
             raise PublishFailed(
                 f"The store answered GET {url} with {media_type} that does not parse: {error}"

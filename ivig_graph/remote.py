@@ -4,7 +4,7 @@ The endpoint stays ours: the guard, the time budget, the row cap, content negoti
 ETags are the same as on the embedded store; only evaluation moves to the remote engine, which
 holds exactly our three named graphs (``ivig-graph publish`` put them there; ``check_backend``
 counts them at start-up). ``execute_remote`` runs inside a query worker process
-(``ivig_graph.query_pool``), so the worker is still killed when the budget runs out, whatever the
+(``ivig_graph.serve.worker``), so the worker is still killed when the budget runs out, whatever the
 remote does.
 
 What is sent: the query, unchanged, after a one-line prologue that declares what the embedded
@@ -22,10 +22,10 @@ serialized again by pyoxigraph in the format the client negotiated with us, stop
 and its markers are ours. Known quirks are normalised: Virtuoso answers ASK as a one-row table
 (``__ASK_RETVAL``) and labels blank nodes ``nodeID://b123`` (not a valid label).
 
-Failures are ``QueryFailed`` with the HTTP status our client gets: the remote's 400 is ours,
-with its message; a remote that is unreachable, refuses us, fails or answers nonsense is 502;
-one that does not answer in time is 504. Messages never name the remote's address (it is logged
-instead).
+Failures are the classes of ``ivig_graph.errors`` that give our client the status it should
+get: the remote's 400 is ours, with its message; a remote that is unreachable, refuses us,
+fails or answers nonsense is 502; one that does not answer in time is 504. Messages never name
+the remote's address (it is logged instead).
 """
 
 from __future__ import annotations
@@ -46,16 +46,20 @@ from typing import IO, cast
 
 import pyoxigraph as ox
 
-from .engine import (
-    QueryAnswer,
-    QueryFailed,
-    QueryRequest,
-    answer_result,
-    check_format,
-    start_query,
-)
+from . import formats
+from .engine import QueryAnswer, QueryRequest, answer_result, check_format, start_query
 from .engine import protocol_dataset as validated_dataset
-from .errors import StoreDiffers, StoreRefused, StoreUnreachable
+from .errors import (
+    BackendFailed,
+    Overloaded,
+    QueryError,
+    QueryFailed,
+    StoreDiffers,
+    StoreRefused,
+    StoreUnreachable,
+    TimedOut,
+    TooLarge,
+)
 from .graph_store import excerpt
 from .sparql_guard import GuardLimits, QueryForm, inspect_query, tokens
 from .store import BuiltDataset
@@ -127,7 +131,7 @@ class _HttpStatus(Exception):
 
 
 def execute_remote(backend: Backend, request: QueryRequest) -> QueryAnswer:
-    """Run ``request`` on the remote engine; raise ``QueryFailed`` with our client's status."""
+    """Run ``request`` on the remote engine; raise the ``QueryError`` our client should get."""
     fmt = check_format(request.format_key)
     shape = _shape(request.query)
     default_graphs, named_graphs = validated_dataset(request)
@@ -141,18 +145,17 @@ def execute_remote(backend: Backend, request: QueryRequest) -> QueryAnswer:
     except _Unanswered as error:
         log.warning("SPARQL backend %s: %s", backend.query_url, error)
         if error.timed_out:
-            raise QueryFailed(
-                f"The SPARQL backend did not answer within {backend.timeout:g} s.", status=504
+            raise TimedOut(
+                f"The SPARQL backend did not answer within {backend.timeout:g} s."
             ) from None
-        raise QueryFailed(f"The SPARQL backend could not be reached: {error}.", 502) from None
+        raise BackendFailed(f"The SPARQL backend could not be reached: {error}.") from None
     except _HttpStatus as error:
         raise _refusal(backend, error) from None
     with response:
         if response.headers.get(PARTIAL_RESULTS_HEADER, "").upper() == PARTIAL_RESULTS_STATE:
-            raise QueryFailed(
+            raise TimedOut(
                 "The SPARQL backend stopped the query at its own time limit and answered "
-                "incomplete results, which this endpoint does not pass on. Narrow the query.",
-                status=504,
+                "incomplete results, which this endpoint does not pass on. Narrow the query."
             )
         try:
             if returns_graph:
@@ -161,8 +164,8 @@ def execute_remote(backend: Backend, request: QueryRequest) -> QueryAnswer:
             return answer_result(_results(response, shape.form), fmt, request.max_rows)
         except (SyntaxError, ValueError, OSError, http.client.HTTPException) as error:
             log.warning("SPARQL backend %s answered unreadably: %s", backend.query_url, error)
-            raise QueryFailed(
-                f"The SPARQL backend's answer could not be read ({_short(error)}).", status=502
+            raise BackendFailed(
+                f"The SPARQL backend's answer could not be read ({_short(error)})."
             ) from None
 
 
@@ -314,26 +317,23 @@ def _unanswered(error: BaseException, timeout: float) -> _Unanswered:
     return _Unanswered(reason, timed_out=False)
 
 
-def _refusal(backend: Backend, error: _HttpStatus) -> QueryFailed:
+def _refusal(backend: Backend, error: _HttpStatus) -> QueryError:
     said = excerpt(error.body)
     log.warning("SPARQL backend %s answered HTTP %d: %s", backend.query_url, error.status, said)
     detail = f": {said}" if said else "."
     if error.status == 400:
-        return QueryFailed(f"The SPARQL backend refused the query{detail}", status=400)
+        return QueryFailed(f"The SPARQL backend refused the query{detail}")
     if error.status in (413, 414):
-        return QueryFailed(f"The query is too large for the SPARQL backend{detail}", status=413)
+        return TooLarge(f"The query is too large for the SPARQL backend{detail}")
     if error.status in (429, 503):
-        return QueryFailed(
-            f"The SPARQL backend is overloaded (HTTP {error.status}); retry later.", status=503
-        )
+        return Overloaded(f"The SPARQL backend is overloaded (HTTP {error.status}); retry later.")
     if error.status == 504:
-        return QueryFailed("The SPARQL backend timed out (HTTP 504).", status=504)
+        return TimedOut("The SPARQL backend timed out (HTTP 504).")
     if error.status >= 500:
-        return QueryFailed(f"The SPARQL backend failed (HTTP {error.status}){detail}", 502)
-    return QueryFailed(
+        return BackendFailed(f"The SPARQL backend failed (HTTP {error.status}){detail}")
+    return BackendFailed(
         f"The SPARQL backend refused this endpoint's request (HTTP {error.status}); the "
-        "endpoint is misconfigured, see its log.",
-        status=502,
+        "endpoint is misconfigured, see its log."
     )
 
 
@@ -386,18 +386,10 @@ def _boolean_from_table(solutions: ox.QuerySolutions) -> ox.QueryBoolean:
 def _triples(response: http.client.HTTPResponse) -> Iterator[ox.Triple]:
     media_type = _media_type(response)
     rdf_format = ox.RdfFormat.from_media_type(media_type) if media_type else None
-    if rdf_format is None or not _is_graph_format(rdf_format):
+    ours = formats.of_engine(rdf_format) if rdf_format is not None else None
+    if rdf_format is None or ours is None or ours.kind != "graph":
         raise ValueError(f"it is {media_type or 'untyped'}, not an RDF graph")
     return (quad.triple for quad in ox.parse(cast(IO[bytes], response), format=rdf_format))
-
-
-def _is_graph_format(rdf_format: ox.RdfFormat) -> bool:
-    return rdf_format in (
-        ox.RdfFormat.N_TRIPLES,
-        ox.RdfFormat.TURTLE,
-        ox.RdfFormat.RDF_XML,
-        ox.RdfFormat.JSON_LD,
-    )
 
 
 class _Replacing(io.RawIOBase):

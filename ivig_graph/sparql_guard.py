@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .errors import QueryError
+from .errors import ForbiddenFeature, TooComplex, TooLarge, UpdateRefused
 
 
 class QueryForm(enum.Enum):
@@ -43,28 +43,6 @@ PROLOGUE_KEYWORDS = ("BASE", "PREFIX")
 FORBIDDEN_KEYWORDS = {"SERVICE": "SERVICE (federated query) is not allowed on this endpoint"}
 OPENING = "({["
 CLOSING = ")}]"
-
-
-class QueryRefused(QueryError):
-    """A query this endpoint will not run; ``status`` is the HTTP status that says why."""
-
-    status = 400
-
-
-class QueryTooLong(QueryRefused):
-    status = 413
-
-
-class QueryTooDeep(QueryRefused):
-    status = 400
-
-
-class ForbiddenFeature(QueryRefused):
-    status = 400
-
-
-class UpdateRefused(QueryRefused):
-    status = 403
 
 
 @dataclass(frozen=True)
@@ -174,11 +152,11 @@ def _head(word: str) -> str:
 def inspect_query(text: str, limits: GuardLimits | None = None) -> QueryInfo:
     """Check ``text`` against the limits and the endpoint's rules; name its form.
 
-    Raises a ``QueryRefused`` subclass whose ``status`` is the HTTP answer.
+    Raises ``TooLarge``, ``TooComplex``, ``ForbiddenFeature`` or ``UpdateRefused``.
     """
     limits = limits or GuardLimits()
     if len(text) > limits.max_length:
-        raise QueryTooLong(
+        raise TooLarge(
             f"The query is {len(text)} characters long; this endpoint accepts at most "
             f"{limits.max_length}."
         )
@@ -190,7 +168,7 @@ def inspect_query(text: str, limits: GuardLimits | None = None) -> QueryInfo:
         if token.kind == "bracket":
             depth = depth + 1 if token.text in OPENING else max(depth - 1, 0)
             if depth > limits.max_depth:
-                raise QueryTooDeep(
+                raise TooComplex(
                     f"The query nests brackets more than {limits.max_depth} deep (at "
                     f"{_line_column(text, token.position)}); flatten it."
                 )

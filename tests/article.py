@@ -6,6 +6,7 @@ shares no code with ivig_graph.curation, so a curation mistake cannot hide in bo
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,10 @@ GUIDELINE_HEADINGS = {
 }
 SUBLIST_HEADINGS = {"Blistering skin diseases such as:": "blistering-skin-diseases"}
 NOT_ITEMS = {"Prevention of infection in conditions such as:"}
+# Words by which an item says it is an infection ("Parvovirus infection", "middle ear infection") or
+# names its pathogen ("Streptococcal toxic shock syndrome"). "Endotoxemia (toxins in the blood)"
+# says neither, and "reactive arthritis from certain infections" is arthritis after an infection.
+INFECTION_WORDS = re.compile(r"\b(?:infection|streptococcal)\b")
 
 
 @dataclass(frozen=True)
@@ -62,3 +67,19 @@ def uses() -> list[Use]:
         elif raw.startswith("- ") and text not in NOT_ITEMS and current_list is not None:
             found.append(Use(number, text, current_list, category))
     return found
+
+
+def supports_boosting(use: Use) -> bool:
+    """Whether the article's own words tie this use to boosting the immune system.
+
+    Line 11 names boosting "in people with immune deficiencies" and line 3 says immunoglobulins
+    "protect people from infections": so an item that names an immune deficiency, is filed under
+    the "Infections" heading, or names an infection or its pathogen. Line 2 ("increases a patient's
+    immune response") is not a basis: lines 7-10 contradict it.
+    """
+    text = use.text.lower()
+    return (
+        use.category == "infections"
+        or "immunodeficiency" in text
+        or INFECTION_WORDS.search(text) is not None
+    )

@@ -22,18 +22,20 @@ from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import SKOS
 
+from ivig_graph import formats
 from ivig_graph.export import FORMATS, GRAPH_CHOICES, export, jsonld_context
 from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, IVIG
 
 from . import article
 
-NAMED_GRAPH_FORMATS = [fmt for fmt, (*_, keeps_graphs) in FORMATS.items() if keeps_graphs]
+NAMED_GRAPH_FORMATS = [name for name, fmt in FORMATS.items() if fmt.supports_datasets]
 DIFF_LINES = 20
 
 
 def test_formats_and_graph_choices_are_the_documented_ones() -> None:
     assert set(FORMATS) == {"turtle", "jsonld", "ntriples", "rdfxml", "trig", "nquads"}
+    assert {fmt.name for fmt in formats.RDF} == set(FORMATS)
     assert set(GRAPH_CHOICES) == {"asserted", "inferred", "ontology", "all"}
     assert set(NAMED_GRAPH_FORMATS) == {"jsonld", "trig", "nquads"}
 
@@ -76,7 +78,7 @@ def merged(dataset: Dataset, names: tuple[str, ...]) -> Graph:
 
 def parsed_graphs(data: bytes, fmt: str) -> dict[str, Graph]:
     """The export parsed back: graph name -> its triples ("" for the default graph)."""
-    serializer = FORMATS[fmt][0]
+    serializer = FORMATS[fmt].rdflib
     if fmt not in NAMED_GRAPH_FORMATS:
         return {"": Graph().parse(data=data, format=serializer)}
     back = Dataset()

@@ -133,6 +133,17 @@ def test_everything_the_article_calls_autoimmune_is_suppressed(union: Graph) -> 
         assert set(union.objects(c, IVIG.mechanism)) == {IVIG.ImmuneSuppression}, use.text
 
 
+def test_boosting_is_stated_exactly_where_the_article_ties_a_use_to_it(union: Graph) -> None:
+    boosted = {u.line for u in USES if article.supports_boosting(u)}
+    assert len(boosted) >= 8
+    found = {
+        use.line
+        for use in USES
+        if IVIG.ImmuneBoosting in set(union.objects(condition_at(union, use.line), IVIG.mechanism))
+    }
+    assert found == boosted, {"not supported": found - boosted, "missing": boosted - found}
+
+
 def test_immune_deficiency_is_boosted(union: Graph) -> None:
     (use,) = [u for u in USES if u.text == "Primary humoral immunodeficiency"]
     assert set(union.objects(condition_at(union, use.line), IVIG.mechanism)) == {

@@ -76,6 +76,8 @@ def check_suppression_vs_boosting(result: Result, union: Graph) -> None:
     }
     assert sum(found.values()) == 102
     assert found["unclear"] == sum(1 for c in every if union.value(c, IVIG.mechanismNote))
+    # Boosting only where the article ties a use to it (not endotoxemia, not line 2's claim).
+    assert found[str(IVIG.ImmuneBoosting)] == sum(1 for u in USES if article.supports_boosting(u))
 
 
 def check_why(result: Result, union: Graph) -> None:

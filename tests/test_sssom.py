@@ -138,7 +138,7 @@ def test_mapping_dates_come_from_the_curated_files(
 ) -> None:
     df = parse(text, tmp_path).df
     dates = built.manifest["mapping_dates"]
-    assert dates == {"ICD-10-CM": "2026-11-24", "MeSH": "2026-12-01"}
+    assert dates == {"ICD-10-CM": "2026-12-01", "MeSH": "2026-12-01"}
     for row in df.itertuples():
         vocabulary = "MeSH" if "nlm.nih.gov" in row.object_source else "ICD-10-CM"
         assert str(row.mapping_date)[:10] == dates[vocabulary]

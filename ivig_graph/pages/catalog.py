@@ -210,7 +210,7 @@ class Catalog:
         description = self.description(iri)
         if description is None:
             return None
-        data = serialize(description, fmt)
+        data = serialize(description, FORMATS[fmt])
         self._representations[key] = data
         return data
 

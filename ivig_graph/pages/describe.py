@@ -2,10 +2,11 @@
 
 A description is the resource's concise bounded description (its statements, and those of any
 blank node they reach) taken separately from each named graph, so a reader can tell what was
-curated (asserted) from what OWL 2 RL reasoning added (inferred). The formats with graph names
-(TriG, N-Quads, JSON-LD) keep them; Turtle and N-Triples list the statements of each graph under
-a comment naming it; RDF/XML has the union only. Serialisation goes through
-``ivig_graph.export.export``, so the bytes are canonical and deterministic.
+curated (asserted) from what OWL 2 RL reasoning added (inferred). Served, it is a graph about the
+resource: the dataset formats (TriG, N-Quads) keep the graph names; Turtle and N-Triples list the
+statements of each graph under a comment naming it; JSON-LD and RDF/XML have the union. The
+formats are ``ivig_graph.formats``'; serialisation goes through ``ivig_graph.export``, so the
+bytes are canonical and deterministic (and JSON-LD has the shape it has everywhere).
 """
 
 from __future__ import annotations
@@ -14,20 +15,17 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rdflib import BNode, Dataset, URIRef
+from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from ..export import export
+from .. import formats
+from ..export import export, serialize_graph
+from ..formats import Format
 from ..store import new_dataset
 from ..vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 Triple = tuple[Node, Node, Node]
 
-GRAPH_NAMES: Mapping[URIRef, str] = {
-    ONTOLOGY_GRAPH: "ontology",
-    ASSERTED_GRAPH: "asserted",
-    INFERRED_GRAPH: "inferred",
-}
 GRAPH_TITLES: Mapping[URIRef, str] = {
     ONTOLOGY_GRAPH: "Ontology: the vocabulary itself",
     ASSERTED_GRAPH: "Asserted: curated from the source",
@@ -35,30 +33,7 @@ GRAPH_TITLES: Mapping[URIRef, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Representation:
-    """A machine-readable format of a resource: its ``export`` name, media types and suffix."""
-
-    key: str
-    suffix: str
-    media_types: tuple[str, ...]  # the first is the Content-Type answered
-    label: str
-
-    @property
-    def media_type(self) -> str:
-        return self.media_types[0]
-
-
-REPRESENTATIONS: tuple[Representation, ...] = (
-    Representation("turtle", "ttl", ("text/turtle", "application/x-turtle"), "Turtle"),
-    Representation("jsonld", "jsonld", ("application/ld+json", "application/json"), "JSON-LD"),
-    Representation("ntriples", "nt", ("application/n-triples",), "N-Triples"),
-    Representation("rdfxml", "rdf", ("application/rdf+xml",), "RDF/XML"),
-    Representation("trig", "trig", ("application/trig",), "TriG"),
-    Representation("nquads", "nq", ("application/n-quads",), "N-Quads"),
-)
-BY_SUFFIX: Mapping[str, Representation] = {r.suffix: r for r in REPRESENTATIONS}
-_SECTIONED = {"turtle", "ntriples"}
+_SECTIONED = (formats.TURTLE, formats.N_TRIPLES)
 
 
 @dataclass(frozen=True)
@@ -76,6 +51,13 @@ class Description:
         for _, triples in self.parts:
             seen.update(dict.fromkeys(triples))
         return tuple(seen)
+
+    def as_graph(self) -> Graph:
+        """The statements of every graph, merged: the description as a graph about ``iri``."""
+        graph = Graph()
+        for triple in self.triples():
+            graph.add(triple)
+        return graph
 
     def as_dataset(self) -> Dataset:
         dataset = new_dataset()
@@ -128,27 +110,32 @@ class SubjectIndex:
         return self.describe(iri, {ASSERTED_GRAPH: [node], INFERRED_GRAPH: [node]})
 
 
-def serialize(description: Description, fmt: str) -> bytes:
-    """The description as ``fmt`` (a ``Representation.key``)."""
-    dataset = description.as_dataset()
-    if fmt not in _SECTIONED or len(description.parts) < 2:
-        body = export(dataset, fmt, "all")
-        if fmt in _SECTIONED and description.parts:
-            name = description.parts[0][0]
-            return _comment(f"{GRAPH_TITLES[name]}, in graph <{name}>") + body
-        return body
-    return _sectioned(description, dataset, fmt)
+def serialize(description: Description, fmt: Format) -> bytes:
+    """The description as ``fmt``: a graph about the resource, with its graph names only in a
+    dataset format (TriG, N-Quads)."""
+    if fmt.kind == "dataset":
+        return export(description.as_dataset(), fmt.name, "all")
+    if fmt not in _SECTIONED or not description.parts:
+        return serialize_graph(description.as_graph(), fmt)
+    if len(description.parts) == 1:
+        name = description.parts[0][0]
+        title = _comment(f"{GRAPH_TITLES[name]}, in graph <{name}>")
+        return title + serialize_graph(description.as_graph(), fmt)
+    return _sectioned(description, fmt)
 
 
-def _sectioned(description: Description, dataset: Dataset, fmt: str) -> bytes:
+def _sectioned(description: Description, fmt: Format) -> bytes:
     """Turtle or N-Triples with the statements of each graph under a comment naming it."""
-    prefixes, _ = _split_prefixes(export(dataset, fmt, "all"))
+    prefixes, _ = _split_prefixes(serialize_graph(description.as_graph(), fmt))
     out = [
         _comment(f"What the IVIG graph says about <{description.iri}>, by named graph."),
         prefixes,
     ]
-    for name, _ in description.parts:
-        _, body = _split_prefixes(export(dataset, fmt, GRAPH_NAMES[name]))
+    for name, triples in description.parts:
+        part = Graph()
+        for triple in triples:
+            part.add(triple)
+        _, body = _split_prefixes(serialize_graph(part, fmt))
         out.append(b"\n" + _comment(f"{GRAPH_TITLES[name]}, in graph <{name}>") + body.lstrip())
     return b"".join(out)
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..remote import check_backend_url
-
-STORES = ("oxigraph",)
+from limits import parse_many
 
 
 class ConfigError(ValueError):
@@ -23,33 +22,28 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class ServerConfig:
-    # Where and how gunicorn listens.
+    # Where granian listens, and how: HTTP processes, and threads each for the app.
     host: str = "127.0.0.1"
     port: int = 8000
-    # HTTP worker processes (gunicorn gthread), each with http_threads threads.
-    http_processes: int = field(default_factory=lambda: max(os.cpu_count() or 1, 1))
+    http_processes: int = 1
     http_threads: int = 16
     # The query engine and its worker processes.
-    store: str = "oxigraph"
     backend: str | None = None  # a remote engine's SPARQL query endpoint, instead of the store
     workers: int = field(default_factory=lambda: max(os.cpu_count() or 1, 1))
     timeout: float = 10.0  # seconds a query may run before its worker is killed
     queue_limit: int = 32  # queries that may wait for a free worker; more are refused (503)
     queue_wait: float = 1.0  # seconds a query may wait for a free worker before 503
-    worker_memory_mb: int = 2048  # address-space limit of each query worker; 0 = none
-    # A request a worker evaluated within this many ms runs in the HTTP process the next times.
-    inline_query_ms: float = 1.0
+    worker_memory_mb: int = 1024  # address-space limit of each query worker; 0 = none
+    client_share: int = 0  # query slots one client may hold; 0 = all but one
     # Limits on what a client may send or receive.
     max_body_bytes: int = 512 * 1024
     max_query_length: int = 64 * 1024
     max_depth: int = 64
     max_rows: int = 10_000
-    # Per-client rate limit (token bucket); rate 0 turns it off.
-    rate_limit: float = 20.0  # requests per second, sustained
-    rate_burst: int = 100
+    # Per-client rate limit (Flask-Limiter notation); "" or "off" turns it off.
+    rate_limit: str = "100 per 5 seconds"
+    rate_limit_storage: str = "memory://"
     trust_proxy: bool = False  # take the client address from X-Forwarded-For (last hop)
-    # Answers kept in memory for repeated queries (bytes bounded; 0 turns the cache off).
-    result_cache_mb: int = 64
     # HTTP niceties.
     cache_max_age: int = 300
     gzip_min_bytes: int = 1024
@@ -57,25 +51,30 @@ class ServerConfig:
     queries_dir: str | None = None  # example queries linked from the service description
 
     def __post_init__(self) -> None:
-        if self.store not in STORES:
-            raise ConfigError(
-                f"Unknown store {self.store!r}: this endpoint offers {', '.join(STORES)}."
-            )
         if self.backend is not None:
-            try:
-                check_backend_url(self.backend)
-            except ValueError as error:
-                raise ConfigError(str(error)) from None
+            parts = urllib.parse.urlsplit(self.backend)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ConfigError(
+                    f"{self.backend!r} is not an http(s) URL: give the remote engine's SPARQL "
+                    "query endpoint, e.g. http://127.0.0.1:7878/query (Oxigraph)."
+                )
         positive = ("port", "http_processes", "http_threads", "workers", "max_body_bytes")
         for name in (*positive, "max_query_length", "max_depth", "max_rows"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
         if not (0 < self.timeout < math.inf):
             raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}.")
-        non_negative = ("queue_limit", "queue_wait", "worker_memory_mb", "rate_limit", "rate_burst")
-        for name in (*non_negative, "inline_query_ms", "result_cache_mb"):
+        for name in ("queue_limit", "queue_wait", "worker_memory_mb", "client_share"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative.")
+        if self.rate_limited:
+            try:
+                parse_many(self.rate_limit)
+            except ValueError:
+                raise ConfigError(
+                    f"rate_limit {self.rate_limit!r} is not a limit such as '100 per 5 seconds' "
+                    "or '20/second;600/minute'."
+                ) from None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str], **overrides: Any) -> ServerConfig:
@@ -95,7 +94,16 @@ class ServerConfig:
 
     @property
     def rate_limited(self) -> bool:
-        return self.rate_limit > 0
+        return self.rate_limit.strip().lower() not in ("", "off", "0")
+
+    def environment(self) -> dict[str, str]:
+        """This configuration as ``IVIG_*`` variables: how the HTTP processes receive it."""
+        values = {}
+        for name, variable in ENV_VARS.items():
+            value = getattr(self, name)
+            if value is not None:
+                values[variable] = str(value).lower() if isinstance(value, bool) else str(value)
+        return values
 
 
 ENV_VARS: dict[str, str] = {
@@ -103,22 +111,20 @@ ENV_VARS: dict[str, str] = {
     "port": "IVIG_PORT",
     "http_processes": "IVIG_HTTP_PROCESSES",
     "http_threads": "IVIG_HTTP_THREADS",
-    "store": "IVIG_STORE",
     "backend": "IVIG_BACKEND",
     "workers": "IVIG_WORKERS",
     "timeout": "IVIG_QUERY_TIMEOUT",
     "queue_limit": "IVIG_QUEUE_LIMIT",
     "queue_wait": "IVIG_QUEUE_WAIT",
     "worker_memory_mb": "IVIG_WORKER_MEMORY_MB",
-    "inline_query_ms": "IVIG_INLINE_QUERY_MS",
+    "client_share": "IVIG_CLIENT_SHARE",
     "max_body_bytes": "IVIG_MAX_BODY_BYTES",
     "max_query_length": "IVIG_MAX_QUERY_LENGTH",
     "max_depth": "IVIG_MAX_DEPTH",
     "max_rows": "IVIG_MAX_ROWS",
     "rate_limit": "IVIG_RATE_LIMIT",
-    "rate_burst": "IVIG_RATE_BURST",
+    "rate_limit_storage": "IVIG_RATE_LIMIT_STORAGE",
     "trust_proxy": "IVIG_TRUST_PROXY",
-    "result_cache_mb": "IVIG_RESULT_CACHE_MB",
     "cache_max_age": "IVIG_CACHE_MAX_AGE",
     "gzip_min_bytes": "IVIG_GZIP_MIN_BYTES",
     "base_url": "IVIG_BASE_URL",

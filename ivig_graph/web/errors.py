@@ -1,8 +1,49 @@
-"""Error responses: plain text naming the problem, like Oxigraph's server; never cached."""
+"""The one place where errors become HTTP answers, as Oxigraph's server maps them.
+
+The core raises the classes of ``ivig_graph.errors``; ``STATUS`` gives each its status (the
+most specific class listed in its MRO wins). Bodies are plain text naming the problem, never
+cached, never a trace: an exception that is not an ``IvigGraphError`` is a bug, answered 500
+with the request id and logged with its trace.
+"""
 
 from __future__ import annotations
 
-from flask import Response
+import logging
+
+from flask import Flask, Response, g
+from werkzeug.exceptions import HTTPException
+
+from .. import errors
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[errors.IvigGraphError], int] = {
+    errors.Malformed: 400,
+    errors.ForbiddenFeature: 400,
+    errors.UpdateRefused: 403,
+    errors.NotAcceptable: 406,
+    errors.TooLarge: 413,
+    errors.UnsupportedMediaType: 415,
+    errors.ClientOverShare: 429,
+    errors.BackendFailed: 502,
+    errors.Unavailable: 503,
+    errors.TimedOut: 504,
+    errors.DatasetNotBuilt: 503,
+    errors.QueryError: 400,
+}
+
+HTTP_MESSAGES = {
+    404: "Not found: the SPARQL endpoint is at /sparql.",
+    405: "Method not allowed: the endpoint answers GET, HEAD, POST (and OPTIONS for CORS).",
+    413: "The request body is larger than this endpoint accepts.",
+}
+
+
+def status_of(error: errors.IvigGraphError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
 
 
 def error_response(status: int, message: str, *, retry_after: int | None = None) -> Response:
@@ -11,3 +52,46 @@ def error_response(status: int, message: str, *, retry_after: int | None = None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def answer_for(error: errors.IvigGraphError) -> Response:
+    """The response for an error of the taxonomy (also used where a page shows it in place)."""
+    g.outcome = type(error).__name__
+    retry_after = error.retry_after if isinstance(error, errors.Unavailable) else None
+    return error_response(status_of(error), str(error), retry_after=retry_after)
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(errors.IvigGraphError, answer_for)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 400
+    message = HTTP_MESSAGES.get(status, error.description or error.name)
+    if status == 429:  # Flask-Limiter's description is the limit itself
+        message = (
+            f"Too many requests from this client (the limit is {error.description}); retry "
+            "after the seconds in Retry-After."
+        )
+    response = error_response(status, message)
+    for header in ("Allow", "Retry-After"):
+        value = error.get_response().headers.get(header)
+        if value:
+            response.headers[header] = value
+    return response
+
+
+def _unexpected(error: Exception) -> Response:
+    log.error(
+        "unexpected error answering request %s",
+        getattr(g, "request_id", "?"),
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    g.outcome = "bug"
+    return error_response(
+        500,
+        "The server could not answer this request; the error was logged with request id "
+        f"{getattr(g, 'request_id', '?')} (X-Request-Id).",
+    )

@@ -4,71 +4,40 @@
   (``Server-Timing: total;dur=..``, plus ``query;dur=..`` when a query ran);
 * CORS for any origin, without credentials;
 * gzip when the client accepts it and the body is worth it;
-* one JSON line per request in the ``ivig_graph.access`` log;
-* the per-client rate limit (429 + Retry-After) on the SPARQL endpoint;
-* errors as plain text naming the problem, never a stack trace.
+* one JSON line per request in the ``ivig_graph.access`` log.
 """
 
 from __future__ import annotations
 
 import gzip
-import logging
 import re
 import time
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
 
-from .access import ANSWERED, client_of, log_access, request_id
-from .errors import error_response
-from .ratelimit import retry_after_seconds
+from .access import log_access, request_id
 from .state import endpoint
-
-log = logging.getLogger(__name__)
 
 _COMPRESSIBLE = re.compile(
     r"^(text/|application/(sparql-results\+(json|xml)|ld\+json|json|rdf\+xml|n-triples|n-quads"
     r"|trig|xml|sparql-query))"
 )
 EXPOSED_HEADERS = (
-    "X-Request-Id, Server-Timing, ETag, Retry-After, X-SPARQL-MaxRows, Warning, X-Cache"
+    "X-Request-Id, Server-Timing, ETag, Retry-After, X-SPARQL-MaxRows, Warning, "
+    "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 )
-RATE_LIMITED_PREFIXES = ("/sparql", "/queries")
 ANSWER_LOG_FIELDS = ("query_form", "rows", "truncated", "outcome")
 
 
 def install_hooks(app: Flask) -> None:
     app.before_request(_start)
-    app.before_request(_rate_limit)
     app.after_request(_finish)
-    app.register_error_handler(HTTPException, _http_error)
-    app.register_error_handler(Exception, _unexpected_error)
 
 
 def _start() -> None:
     g.started = time.perf_counter()
     g.query_ms = None
     g.request_id = request_id(request.headers.get("X-Request-Id"))
-
-
-def client_address() -> str:
-    """The client of the current request (see ``access.client_of``)."""
-    return client_of(request.environ, endpoint().config.trust_proxy)
-
-
-def _rate_limit() -> Response | None:
-    limiter = endpoint().limiter
-    if limiter is None or request.method == "OPTIONS":
-        return None
-    if not request.path.startswith(RATE_LIMITED_PREFIXES):
-        return None
-    wait = limiter.acquire(client_address())
-    if wait <= 0:
-        return None
-    seconds = retry_after_seconds(wait)
-    return error_response(
-        429, f"Too many requests from this client; retry in {seconds} s.", retry_after=seconds
-    )
 
 
 def _finish(response: Response) -> Response:
@@ -85,7 +54,14 @@ def _finish(response: Response) -> Response:
     response.headers["Timing-Allow-Origin"] = "*"
     response.headers["X-Content-Type-Options"] = "nosniff"
     _compress(response)
-    _log(response, total_ms, query_ms)
+    log_access(
+        request_id=response.headers["X-Request-Id"],
+        status=response.status_code,
+        size=response.calculate_content_length(),
+        total_ms=total_ms,
+        query_ms=query_ms,
+        extras={key: g.get(key) for key in ANSWER_LOG_FIELDS if key in g},
+    )
     return response
 
 
@@ -102,40 +78,3 @@ def _compress(response: Response) -> None:
         return
     response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
     response.headers["Content-Encoding"] = "gzip"
-
-
-def _log(response: Response, total_ms: float, query_ms: float | None) -> None:
-    extras = {key: g.get(key) for key in ANSWER_LOG_FIELDS if key in g}
-    if extras.get("outcome") == "answered":  # the answer memo may keep it (answer_memo.py)
-        request.environ[ANSWERED] = extras
-    log_access(
-        request.environ,
-        request_id=response.headers.get("X-Request-Id", ""),
-        client=client_address(),
-        status=response.status_code,
-        size=response.calculate_content_length(),
-        total_ms=total_ms,
-        query_ms=query_ms,
-        extras=extras,
-    )
-
-
-def _http_error(error: HTTPException) -> Response:
-    status = error.code or 400
-    message = {
-        405: "Method not allowed: the endpoint answers GET, HEAD, POST (and OPTIONS for CORS).",
-        404: "Not found: the SPARQL endpoint is at /sparql.",
-        413: "The request body is larger than this endpoint accepts.",
-    }.get(status, error.description or error.name)
-    response = error_response(status, message)
-    if status == 405 and error.get_response().headers.get("Allow"):
-        response.headers["Allow"] = error.get_response().headers["Allow"]
-    return response
-
-
-def _unexpected_error(error: Exception) -> Response:
-    # A bug: log it (with the request id) for us, tell the client nothing about our internals.
-    log.exception("unexpected error answering request %s", getattr(g, "request_id", "?"))
-    return error_response(
-        500, "The server could not answer this request; the error was logged (see X-Request-Id)."
-    )

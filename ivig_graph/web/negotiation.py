@@ -1,128 +1,101 @@
-"""Content negotiation: a serialization from ``Accept`` (q-values, wildcards) or ``format=``."""
+"""Content negotiation, the one rule for every route: which offered format an ``Accept`` prefers.
+
+Werkzeug parses the header (``parse_accept_header`` into a ``MIMEAccept``: q-values, malformed
+entries dropped, ranges sorted most specific first) and matches media ranges. On top of it, one
+rule, the same on ``/sparql`` and on linked-data paths:
+
+* a format's quality is that of the most specific range matching any of its media types, so
+  ``application/sparql-results+json;q=0`` is not undone by ``*/*`` matching its alias
+  ``application/json``;
+* the highest quality wins; then the format matched by the more specific range (``text/html``
+  beats ``*/*``); then the one matched by its own media type rather than an alias (``text/*``
+  means CSV, not XML results as ``text/xml``); then the order offered, which puts RDF before
+  HTML so that ``*/*`` (or no ``Accept``) gets data and a browser gets a page.
+
+Media-type parameters other than ``q`` are ignored (``text/turtle;charset=utf-8`` is Turtle).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from ..engine import ResultFormat
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
+from .. import formats
+from ..errors import NotAcceptable, UnknownFormat
+from ..formats import Format
 
-class NotAcceptable(Exception):
-    """Nothing the client accepts is offered; the message lists what is."""
-
-
-class UnknownFormat(Exception):
-    """A ``format=`` value that names no format at all."""
+Rank = tuple[float, int, bool, int]
 
 
-@dataclass(frozen=True)
-class MediaRange:
-    type: str
-    subtype: str
-    quality: float
-
-    def specificity(self, media_type: str) -> int:
-        """-1 if this range does not match ``media_type``; else 0 (*/*), 1 (type/*) or 2."""
-        main, _, sub = media_type.partition("/")
-        if self.type == "*":
-            return 0 if self.subtype == "*" else -1
-        if self.type != main:
-            return -1
-        if self.subtype == "*":
-            return 1
-        return 2 if self.subtype == sub else -1
+def _accept(header: str | None) -> MIMEAccept:
+    if header is None or not header.strip():
+        return MIMEAccept([("*/*", 1)])
+    parsed = parse_accept_header(header, MIMEAccept)
+    return MIMEAccept([(value.split(";")[0].strip(), quality) for value, quality in parsed])
 
 
-def parse_accept(header: str | None) -> list[MediaRange]:
-    """The media ranges of an Accept header; malformed entries are skipped, none means */*."""
-    if not header or not header.strip():
-        return [MediaRange("*", "*", 1.0)]
-    ranges = []
-    for entry in header.split(","):
-        media, *params = (part.strip() for part in entry.split(";"))
-        main, slash, sub = media.lower().partition("/")
-        if not slash or not main or not sub:
+def _specificity(media_range: str) -> int:
+    main, _, sub = media_range.partition("/")
+    return 0 if main == "*" else 1 if sub == "*" else 2
+
+
+def _rank(accept: MIMEAccept, fmt: Format, position: int) -> Rank | None:
+    """How much the client wants ``fmt``, or None if not at all (see the module's rule)."""
+    best: tuple[int, bool, float] | None = None
+    for index, media_type in enumerate(fmt.media_types):
+        found = accept.find(media_type)  # the most specific matching range: accept is sorted
+        if found < 0:
             continue
-        quality = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    quality = min(max(float(value.strip()), 0.0), 1.0)
-                except ValueError:
-                    quality = 0.0
-        ranges.append(MediaRange(main, sub, quality))
-    return ranges
+        media_range, quality = accept[found]
+        match = (_specificity(media_range), index == 0, quality)
+        if best is None or match[:2] > best[:2]:
+            best = match
+    if best is None or best[2] <= 0:
+        return None
+    specificity, canonical, quality = best
+    return quality, specificity, canonical, -position
 
 
-def _match(ranges: Sequence[MediaRange], media_type: str) -> tuple[int, float]:
-    """(specificity, quality) of the most specific range matching ``media_type``, or (-1, 0)."""
-    best = (-1, 0.0)
-    for media_range in ranges:
-        specificity = media_range.specificity(media_type)
-        if specificity >= 0:
-            best = max(best, (specificity, media_range.quality))
-    return best
-
-
-def _preference(ranges: Sequence[MediaRange], fmt: ResultFormat) -> tuple[float, bool]:
-    """The client's quality for a format, and whether it came from the format's own media type.
-
-    The quality is decided by the most specific range naming any of the format's media types,
-    so ``application/sparql-results+json;q=0`` is not undone by ``*/*``; at equal quality a
-    format matched by its canonical type beats one matched by an alias (``text/*`` means CSV,
-    not XML results as ``text/xml``).
-    """
-    matches = [
-        (*_match(ranges, media_type), index == 0)
-        for index, media_type in enumerate(fmt.media_types)
+def negotiate(accept_header: str | None, offers: Sequence[Format]) -> Format | None:
+    """The offered format the client prefers, or None if it accepts none of them."""
+    accept = _accept(accept_header)
+    ranked = [
+        (rank, fmt)
+        for position, fmt in enumerate(offers)
+        if (rank := _rank(accept, fmt, position)) is not None
     ]
-    specificity, quality, canonical = max(matches)
-    if specificity < 0:
-        return 0.0, False
-    return quality, canonical
+    return max(ranked, key=lambda pair: pair[0])[1] if ranked else None
 
 
-def negotiate(accept: str | None, offered: Sequence[ResultFormat]) -> ResultFormat:
-    """The offered format the client prefers; ties go to the order of ``offered``."""
-    ranges = parse_accept(accept)
-    best: ResultFormat | None = None
-    best_preference = (0.0, False)
-    for fmt in offered:
-        preference = _preference(ranges, fmt)
-        if preference[0] > 0 and preference > best_preference:
-            best, best_preference = fmt, preference
-    if best is None:
+def negotiate_or_refuse(accept_header: str | None, offers: Sequence[Format]) -> Format:
+    """``negotiate``, raising ``NotAcceptable`` (naming what is offered) when nothing is."""
+    chosen = negotiate(accept_header, offers)
+    if chosen is None:
         raise NotAcceptable(
             "None of the media types in Accept can represent this answer; this endpoint offers "
-            + ", ".join(fmt.media_type for fmt in offered)
+            + ", ".join(fmt.media_type for fmt in offers)
             + "."
         )
-    return best
+    return chosen
 
 
 def by_format_parameter(
-    value: str, offered: Sequence[ResultFormat], known: Sequence[ResultFormat]
-) -> ResultFormat:
+    value: str, offered: Sequence[Format], known: Sequence[Format] = formats.ALL
+) -> Format:
     """The format named by ``format=`` (a short name such as ``csv`` or a media type)."""
-    wanted = value.strip().lower()
-    media_type = wanted.split(";")[0].strip()
-
-    def matches(fmt: ResultFormat) -> bool:
-        return wanted in fmt.names or media_type in fmt.media_types
-
-    for fmt in offered:
-        if matches(fmt):
-            return fmt
-    if any(matches(fmt) for fmt in known):
+    chosen = formats.by_name(value, offered)
+    if chosen is not None:
+        return chosen
+    if formats.by_name(value, known) is not None:
         raise NotAcceptable(
             f"format={value!r} cannot represent this answer; use one of "
-            + ", ".join(fmt.names[0] for fmt in offered)
+            + ", ".join(fmt.name for fmt in offered)
             + "."
         )
     raise UnknownFormat(
         f"Unknown format={value!r}; use one of "
-        + ", ".join(sorted({name for fmt in known for name in fmt.names[:1]}))
+        + ", ".join(sorted(fmt.name for fmt in known))
         + " or a media type."
     )

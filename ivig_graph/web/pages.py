@@ -25,10 +25,12 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request
 
-from ..export import FORMATS
+from .. import formats
+from ..export import context_document
+from ..formats import Format
 from ..pages import Catalog
 from ..pages.browse import Selection, select
-from ..pages.describe import BY_SUFFIX, GRAPH_TITLES, REPRESENTATIONS, Representation
+from ..pages.describe import GRAPH_TITLES
 from ..pages.links import ONTOLOGY_PATH, href, public_iri
 from ..pages.results import from_rdflib
 from ..sssom_export import FILE_SUFFIX as SSSOM_SUFFIX
@@ -36,7 +38,7 @@ from ..sssom_export import MEDIA_TYPE as SSSOM_MEDIA_TYPE
 from ..store import BuiltDataset
 from ..vocab import ONTOLOGY_IRI
 from .errors import error_response
-from .representations import HTML_TYPES, choose
+from .negotiation import negotiate
 
 log = logging.getLogger(__name__)
 pages = Blueprint("pages", __name__)
@@ -47,7 +49,7 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
-OFFERS = [(r.key, r.media_types) for r in REPRESENTATIONS]
+OFFERS = (*formats.RDF, formats.HTML)  # RDF first: */* (or no Accept) gets data
 
 
 class PageData:
@@ -79,6 +81,24 @@ class PageData:
         return self._catalog
 
 
+# A browser-side linked-data client (Comunica, rdf-dereference) sends an Accept longer than CORS
+# lets through without asking, so the preflight must allow it.
+PREFLIGHT_HEADERS = {
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": (
+        "Accept, Accept-Language, If-None-Match, Cache-Control, X-Request-Id, X-Requested-With"
+    ),
+    "Access-Control-Max-Age": "86400",
+}
+
+
+@pages.after_request
+def _preflight(response: Response) -> Response:
+    if request.method == "OPTIONS":
+        response.headers.update(PREFLIGHT_HEADERS)
+    return response
+
+
 def register_pages(app: Flask, built: BuiltDataset) -> None:
     """Serve the pages of ``built`` from ``app``."""
     app.extensions[EXTENSION] = PageData(built)
@@ -96,7 +116,7 @@ def catalog() -> Catalog:
 @pages.get("/")
 def home() -> Response:
     data = catalog()
-    downloads = [(FORMATS[r.key][1], r) for r in REPRESENTATIONS]
+    downloads = [(fmt.media_type, fmt) for fmt in formats.RDF]
     return html_page("home.html", catalog=data, charts=data.charts(), downloads=downloads)
 
 
@@ -132,7 +152,7 @@ def resource(rest: str) -> Response:
 @pages.get(f"{ONTOLOGY_PATH}.<suffix>")
 def ontology(suffix: str | None = None) -> Response:
     data = catalog()
-    representation = BY_SUFFIX.get(suffix) if suffix is not None else None
+    representation = formats.by_suffix(suffix) if suffix is not None else None
     if suffix is not None and representation is None:
         return error_response(404, f"No {ONTOLOGY_PATH}.{suffix}: use one of {_suffixes()}.")
 
@@ -152,29 +172,40 @@ def linked_data(
     data: Catalog,
     iri: str,
     page: str,
-    representation: Representation | None,
+    representation: Format | None,
     html: Callable[[], Response],
 ) -> Response:
     """The resource as the format its suffix names, or as ``Accept`` prefers: RDF or a page."""
     if representation is not None:
         return rdf_response(data, iri, representation, negotiated=False)
-    chosen = choose(request.headers.get("Accept"), [*OFFERS, ("html", HTML_TYPES)])
+    chosen = negotiate(request.headers.get("Accept"), OFFERS)
     if chosen is None:
         return _not_acceptable()
-    if chosen != "html":
-        return rdf_response(data, iri, _by_key(chosen), negotiated=True)
+    if chosen is not formats.HTML:
+        return rdf_response(data, iri, chosen, negotiated=True)
     response = html()
     response.headers["Link"] = _link_header(page)
+    return response
+
+
+@pages.get("/context.jsonld")
+def context() -> Response:
+    """The JSON-LD context every JSON-LD answer here is compacted with (and embeds)."""
+    response = Response(context_document(), mimetype=formats.JSON_LD.media_type)
+    response.add_etag()  # a strong ETag: the file's own hash, whatever the dataset's version
+    max_age = current_app.extensions["ivig_graph"].config.cache_max_age
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    response.make_conditional(request)
     return response
 
 
 @pages.get("/downloads/ivig-graph.<suffix>")
 def download(suffix: str) -> Response:
     data = catalog()
-    representation = BY_SUFFIX.get(suffix)
+    representation = formats.by_suffix(suffix)
     if representation is None:
         return error_response(404, f"No such download: use one of {_suffixes()}.")
-    response = Response(data.download(representation.key), mimetype=representation.media_type)
+    response = Response(data.download(representation.name), mimetype=representation.media_type)
     response.headers["Content-Type"] = _content_type(representation.media_type)
     filename = f"ivig-graph-{data.version}.{representation.suffix}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -240,10 +271,8 @@ def describe_query(iri: str) -> str:
     )
 
 
-def rdf_response(
-    data: Catalog, iri: str, representation: Representation, *, negotiated: bool
-) -> Response:
-    body = data.representation(iri, representation.key)
+def rdf_response(data: Catalog, iri: str, representation: Format, *, negotiated: bool) -> Response:
+    body = data.representation(iri, representation.name)
     if body is None:
         return error_response(404, f"No resource <{iri}> in this dataset.")
     response = Response(body)
@@ -253,15 +282,12 @@ def rdf_response(
         response.vary.add("Accept")
         response.headers["Content-Location"] = f"{_root()}{page}.{representation.suffix}"
     response.headers["Link"] = _link_header(page)
-    return _cached(response, data, f"{iri}\x00{representation.key}")
+    return _cached(response, data, f"{iri}\x00{representation.name}")
 
 
 def not_found(data: Catalog, iri: str, path: str) -> Response:
     """404: a page that says what exists and what was probably meant, or plain text."""
-    if (
-        choose(request.headers.get("Accept"), [("text", ("text/plain",)), ("html", HTML_TYPES)])
-        != "html"
-    ):
+    if negotiate(request.headers.get("Accept"), OFFERS) is not formats.HTML:
         return error_response(
             404, f"No resource <{iri}> in this dataset; the conditions are listed at /conditions."
         )
@@ -279,16 +305,11 @@ def not_found(data: Catalog, iri: str, path: str) -> Response:
     return response
 
 
-def _split_suffix(rest: str) -> tuple[str, Representation | None]:
+def _split_suffix(rest: str) -> tuple[str, Format | None]:
     """``condition/x.ttl`` -> (``condition/x``, Turtle); slugs never contain a dot."""
     head, dot, suffix = rest.rpartition(".")
-    if dot and "/" not in suffix and suffix in BY_SUFFIX:
-        return head, BY_SUFFIX[suffix]
-    return rest, None
-
-
-def _by_key(key: str) -> Representation:
-    return next(r for r in REPRESENTATIONS if r.key == key)
+    fmt = formats.by_suffix(suffix) if dot and "/" not in suffix else None
+    return (head, fmt) if fmt is not None else (rest, None)
 
 
 def _page_path(iri: str) -> str:
@@ -297,8 +318,8 @@ def _page_path(iri: str) -> str:
     return "/id/" + iri.removeprefix(public_iri(""))
 
 
-def _alternates(page: str) -> list[tuple[Representation, str]]:
-    return [(r, f"{_root()}{page}.{r.suffix}") for r in REPRESENTATIONS]
+def _alternates(page: str) -> list[tuple[Format, str]]:
+    return [(fmt, f"{_root()}{page}.{fmt.suffix}") for fmt in formats.RDF]
 
 
 def _link_header(page: str) -> str:
@@ -308,11 +329,11 @@ def _link_header(page: str) -> str:
 
 
 def _suffixes() -> str:
-    return ", ".join("." + suffix for suffix in BY_SUFFIX)
+    return ", ".join("." + fmt.suffix for fmt in formats.RDF)
 
 
 def _not_acceptable() -> Response:
-    offered = ", ".join(["text/html", *(r.media_type for r in REPRESENTATIONS)])
+    offered = ", ".join(fmt.media_type for fmt in OFFERS)
     return error_response(406, f"None of the media types in Accept is offered here: {offered}.")
 
 

@@ -13,17 +13,11 @@ import codecs
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
+from ..errors import Malformed, UnsupportedMediaType, UpdateRefused
+
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
-
-
-class ProtocolError(Exception):
-    """A request the protocol does not allow; ``status`` is the HTTP answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -62,16 +56,16 @@ def codec_for(charset: str | None) -> str:
     try:
         info = codecs.lookup(charset)
     except LookupError:
-        raise ProtocolError(415, f"Unsupported charset {charset!r}; send UTF-8.") from None
+        raise UnsupportedMediaType(f"Unsupported charset {charset!r}; send UTF-8.") from None
     if info.name.startswith(("utf-16", "utf-32", "utf-7")) or info.name in {"rot-13", "hex"}:
-        raise ProtocolError(
-            415, f"Unsupported charset {charset!r}: SPARQL requests must be UTF-8 (or ASCII)."
+        raise UnsupportedMediaType(
+            f"Unsupported charset {charset!r}: SPARQL requests must be UTF-8 (or ASCII)."
         )
     try:
         if "ASK".encode(info.name) != b"ASK":
-            raise ProtocolError(415, f"Unsupported charset {charset!r}; send UTF-8.")
+            raise UnsupportedMediaType(f"Unsupported charset {charset!r}; send UTF-8.")
     except (UnicodeError, LookupError, TypeError):
-        raise ProtocolError(415, f"Unsupported charset {charset!r}; send UTF-8.") from None
+        raise UnsupportedMediaType(f"Unsupported charset {charset!r}; send UTF-8.") from None
     return info.name
 
 
@@ -79,7 +73,7 @@ def decode(data: bytes, codec: str, what: str) -> str:
     try:
         return data.decode(codec)
     except (UnicodeDecodeError, LookupError):
-        raise ProtocolError(400, f"The {what} is not valid {codec}.") from None
+        raise Malformed(f"The {what} is not valid {codec}.") from None
 
 
 def parse_urlencoded(data: bytes, codec: str, what: str) -> Params:
@@ -108,35 +102,33 @@ def read_query_request(
     if body is not None:
         media, charset = media_type_and_charset(content_type)
         if media == SPARQL_UPDATE:
-            raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+            raise UpdateRefused("This endpoint is read-only: SPARQL Update is not accepted.")
         if media == FORM:
             body_params = parse_urlencoded(body, codec_for(charset), "request body")
         elif media == SPARQL_QUERY:
             direct_query = decode(body, codec_for(charset), "request body")
         elif not media:
-            raise ProtocolError(
-                415,
+            raise UnsupportedMediaType(
                 "A POST needs a Content-Type: application/sparql-query or "
                 "application/x-www-form-urlencoded.",
             )
         else:
-            raise ProtocolError(
-                415,
+            raise UnsupportedMediaType(
                 f"Unsupported Content-Type {media!r}; send application/sparql-query or "
                 "application/x-www-form-urlencoded.",
             )
     params = url_params + body_params
     names = [name for name, _ in params]
     if "update" in names:
-        raise ProtocolError(403, "This endpoint is read-only: SPARQL Update is not accepted.")
+        raise UpdateRefused("This endpoint is read-only: SPARQL Update is not accepted.")
     queries = [value for name, value in params if name == "query"]
     if direct_query is not None:
         queries.append(direct_query)
     if len(queries) > 1:
-        raise ProtocolError(400, f"Exactly one query per request, not {len(queries)}.")
+        raise Malformed(f"Exactly one query per request, not {len(queries)}.")
     formats = [value for name, value in params if name == "format"]
     if len(formats) > 1:
-        raise ProtocolError(400, "At most one format parameter per request.")
+        raise Malformed("At most one format parameter per request.")
     return ProtocolRequest(
         query=queries[0] if queries else None,
         default_graphs=tuple(v for n, v in params if n == "default-graph-uri"),

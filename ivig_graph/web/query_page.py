@@ -12,19 +12,21 @@ shown in place, with the status the endpoint would answer.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Response, g, request
 
-from ..engine import GRAPH_FORMATS, RESULT_FORMATS, QueryFailed, QueryRequest, ResultFormat
+from .. import formats
+from ..errors import QueryError, Unavailable
+from ..formats import Format
 from ..pages.results import Example, Table, example, from_json, from_ntriples
-from ..query_pool import PoolError
-from ..sparql_guard import QueryForm, QueryRefused, inspect_query
+from ..sparql_guard import QueryForm
+from . import querying
+from .errors import status_of
+from .negotiation import negotiate
 from .pages import catalog, html_page
 from .protocol import ProtocolRequest
-from .representations import prefers_html
 from .service_description import DESCRIPTION_FORMATS
 from .state import Endpoint
 
@@ -53,8 +55,8 @@ def wants_query_page(protocol: ProtocolRequest) -> bool:
     """A request for /sparql without a query: the page, or the service description?"""
     if protocol.format is not None:
         return is_html_format(protocol.format)
-    alternatives = [(fmt.key, fmt.media_types) for fmt in DESCRIPTION_FORMATS]
-    return prefers_html(request.headers.get("Accept"), alternatives)
+    offers = (*DESCRIPTION_FORMATS, formats.HTML)
+    return negotiate(request.headers.get("Accept"), offers) is formats.HTML
 
 
 def examples(state: Endpoint) -> list[Example]:
@@ -69,47 +71,31 @@ def query_page(state: Endpoint) -> Response:
     return _render(state, known, selected.text if selected else "", selected, None)
 
 
-def results_page(state: Endpoint, protocol: ProtocolRequest, base_iri: str) -> Response:
+def results_page(state: Endpoint, protocol: ProtocolRequest) -> Response:
     """Run the query and show its answer (or why there is none) under the editor."""
     text = (protocol.query or "").removeprefix("\ufeff")
-    outcome = run(state, protocol, text, base_iri)
+    outcome = run(state, protocol)
     known = examples(state)
     selected = next((e for e in known if e.text.strip() == text.strip()), None)
     return _render(state, known, text, selected, outcome)
 
 
-def run(state: Endpoint, protocol: ProtocolRequest, text: str, base_iri: str) -> Outcome:
-    if not text.strip():
-        return Outcome(error="The query is empty: write one, or load an example.", status=400)
+def run(state: Endpoint, protocol: ProtocolRequest) -> Outcome:
+    """The query on the endpoint's one path (``querying``), its errors kept to show in place."""
+    form: QueryForm | None = None
     try:
-        form = inspect_query(text, state.guard_limits).form
-    except QueryRefused as error:
-        g.outcome = "refused"
-        return Outcome(error=str(error), status=error.status)
-    g.query_form = form.value if form else None
-    returns_graph = form is not None and form.returns_graph
-    query_request = QueryRequest(
-        query=text,
-        format_key="ntriples" if returns_graph else "json",
-        base_iri=base_iri,
-        default_graphs=protocol.default_graphs if protocol.dataset_given else None,
-        named_graphs=protocol.named_graphs if protocol.dataset_given else None,
-        max_rows=min(state.config.max_rows, HTML_MAX_ROWS),
-    )
-    started = time.perf_counter()
-    try:
-        answer = state.pool.execute(query_request)
-    except QueryFailed as error:
-        g.outcome = "refused"
-        return Outcome(form=form, error=str(error), status=error.status)
-    except PoolError as error:
+        text, info = querying.inspect(state, protocol)
+        form = info.form
+        returns_graph = form is not None and form.returns_graph
+        fmt = formats.N_TRIPLES if returns_graph else formats.JSON
+        max_rows = min(state.config.max_rows, HTML_MAX_ROWS)
+        answer = querying.run(state, querying.query_request(state, protocol, text, fmt, max_rows))
+    except QueryError as error:
         g.outcome = type(error).__name__
+        retry_after = error.retry_after if isinstance(error, Unavailable) else None
         return Outcome(
-            form=form, error=str(error), status=error.status, retry_after=error.retry_after
+            form=form, error=str(error), status=status_of(error), retry_after=retry_after
         )
-    finally:
-        g.query_ms = (time.perf_counter() - started) * 1000
-    g.rows, g.truncated, g.outcome = answer.rows, answer.truncated, "answered"
     table = from_ntriples(answer.body) if answer.kind == "graph" else from_json(answer.body)
     return Outcome(
         table=table,
@@ -119,12 +105,11 @@ def run(state: Endpoint, protocol: ProtocolRequest, text: str, base_iri: str) ->
     )
 
 
-def downloads(text: str, form: QueryForm | None, root: str) -> list[tuple[ResultFormat, str]]:
+def downloads(text: str, form: QueryForm | None, root: str) -> list[tuple[Format, str]]:
     """A link to the answer in each format the query form can be answered in."""
-    formats = GRAPH_FORMATS if form is not None and form.returns_graph else RESULT_FORMATS
+    offered = formats.RDF if form is not None and form.returns_graph else formats.RESULTS
     return [
-        (fmt, f"{root}/sparql?{urlencode({'query': text, 'format': fmt.names[0]})}")
-        for fmt in formats
+        (fmt, f"{root}/sparql?{urlencode({'query': text, 'format': fmt.name})}") for fmt in offered
     ]
 
 

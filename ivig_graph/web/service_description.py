@@ -13,23 +13,17 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
-from ..engine import GRAPH_FORMATS, RESULT_FORMATS, ResultFormat
+from .. import formats
+from ..export import serialize_graph
+from ..formats import Format
 from ..store import BuiltDataset
 from ..vocab import GRAPHS, PREFIXES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ENTAILMENT_SIMPLE = URIRef("http://www.w3.org/ns/entailment/Simple")
 
-# The formats the description itself is offered in, and rdflib's names for them.
-DESCRIPTION_FORMATS: tuple[ResultFormat, ...] = tuple(
-    fmt for fmt in GRAPH_FORMATS if fmt.key in {"turtle", "jsonld", "rdfxml", "ntriples"}
-)
-_RDFLIB_FORMATS = {
-    "turtle": "turtle",
-    "jsonld": "json-ld",
-    "rdfxml": "pretty-xml",
-    "ntriples": "nt",
-}
+# The formats the description itself is offered in: a graph, so the graph formats.
+DESCRIPTION_FORMATS: tuple[Format, ...] = tuple(fmt for fmt in formats.RDF if fmt.kind == "graph")
 
 _STATISTICS = {
     "triples": VOID.triples,
@@ -64,7 +58,7 @@ def describe(
     graph.add((service, SD.feature, SD.UnionDefaultGraph))
     graph.add((service, SD.defaultEntailmentRegime, ENTAILMENT_SIMPLE))
     graph.add((service, DCTERMS.hasVersion, Literal(dataset.version)))
-    for fmt in RESULT_FORMATS + GRAPH_FORMATS:
+    for fmt in (*formats.RESULTS, *formats.RDF):
         graph.add((service, SD.resultFormat, URIRef(fmt.iri)))
     graph.add((service, SD.defaultDataset, _describe_dataset(graph, dataset)))
     graph.add((service, RDFS.seeAlso, URIRef(examples_url)))
@@ -97,6 +91,6 @@ def _describe_dataset(graph: Graph, dataset: BuiltDataset) -> BNode:
     return node
 
 
-def serialize(graph: Graph, fmt: ResultFormat) -> bytes:
-    data = graph.serialize(format=_RDFLIB_FORMATS[fmt.key], encoding="utf-8")
-    return data if isinstance(data, bytes) else data.encode("utf-8")
+def serialize(graph: Graph, fmt: Format) -> bytes:
+    """The description as ``fmt``, as every graph is written (JSON-LD with the shipped context)."""
+    return serialize_graph(graph, fmt)

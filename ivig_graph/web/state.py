@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app
 
-from ..query_pool import QueryPool
+from ..serve.pool import QueryPool
 from ..sparql_guard import GuardLimits
 from ..store import BuiltDataset
 from .config import ServerConfig
-from .ratelimit import RateLimiter
-from .result_cache import AnswerCache
 
 
 @dataclass
@@ -19,10 +17,7 @@ class Endpoint:
     dataset: BuiltDataset
     config: ServerConfig
     pool: QueryPool
-    limiter: RateLimiter | None
     examples: dict[str, str]  # file name -> text of the example queries
-    results: AnswerCache = field(default_factory=lambda: AnswerCache(0))
-    description_cache: dict[tuple[str, str], bytes] = field(default_factory=dict)
 
     @property
     def guard_limits(self) -> GuardLimits:

@@ -29,7 +29,7 @@ SUFFIXES = {
     "trig": ("application/trig", "trig"),
     "nq": ("application/n-quads", "nquads"),
 }
-TRIPLE_FORMATS = ("ttl", "nt", "rdf")
+TRIPLE_FORMATS = ("ttl", "jsonld", "nt", "rdf")  # a description is a graph about the resource
 
 
 def media_type(content_type: str | None) -> str:
@@ -113,7 +113,7 @@ def test_suffixes_answer_each_format(client: FlaskClient, dataset: Dataset, suff
         found = Graph().parse(data=response.data, format=parser)
         assert_same_graph(found, expected_description(dataset, subject), f".{suffix}")
         return
-    # The formats with graph names keep asserted and inferred apart.
+    # The dataset formats keep asserted and inferred apart.
     parsed = Dataset()
     parsed.parse(data=response.data, format=parser)
     for graph in (ASSERTED_GRAPH, INFERRED_GRAPH):
@@ -208,14 +208,50 @@ def test_ontology_resolves_to_its_graph(client: FlaskClient, dataset: Dataset) -
         assert str(subject).startswith(str(IVIG._NS)), subject
 
 
-def test_jsonld_uses_the_shipped_context(client: FlaskClient) -> None:
-    document = json.loads(client.get(f"/id/condition/{GPA}.jsonld").data)
-    graphs = {
-        graph["@id"] if "@id" in graph else graph.get("id"): graph for graph in document["@graph"]
-    }
-    assert set(graphs) == {str(ASSERTED_GRAPH), str(INFERRED_GRAPH)}
-    text = json.dumps(document)
-    assert '"prefLabel"' in text and '"approvalStatus"' in text
+def test_jsonld_is_a_graph_about_the_resource(client: FlaskClient, dataset: Dataset) -> None:
+    """One node for the condition, compacted with the shipped context, no named graphs: read
+    as a plain graph it gives the resource's statements (it gave none when split by graph)."""
+    subject = CONDITION[GPA]
+    response = client.get(f"/id/condition/{GPA}", headers={"Accept": "application/ld+json"})
+    assert media_type(response.content_type) == "application/ld+json"
+    found = Graph().parse(data=response.data, format="json-ld")
+    assert_same_graph(found, expected_description(dataset, subject), "the JSON-LD description")
+    document = json.loads(response.data)
+    assert document["@context"] == json.loads(client.get("/context.jsonld").data)["@context"]
+    (node,) = [node for node in document["@graph"] if node["id"] == str(subject)]
+    assert "@graph" not in node
+    assert node["prefLabel"] == {"@language": "en", "@value": "Granulomatosis with polyangiitis"}
+    assert {"approvalStatus", "category", "mechanism", "sourceLine"} <= set(node)
+
+
+def test_the_context_is_served_at_its_own_url(client: FlaskClient) -> None:
+    response = client.get("/context.jsonld", headers={"Origin": "https://example.org"})
+    assert response.status_code == 200
+    assert media_type(response.content_type) == "application/ld+json"
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    context = json.loads(response.data)["@context"]
+    assert context["prefLabel"] == {"@id": "skos:prefLabel"}
+    assert context["skos"] == "http://www.w3.org/2004/02/skos/core#"
+    again = client.get("/context.jsonld", headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+
+
+@pytest.mark.parametrize("accept", ["application/xml", "text/xml"])
+def test_xml_aliases_answer_rdf_xml(client: FlaskClient, dataset: Dataset, accept: str) -> None:
+    """As on /sparql for a CONSTRUCT: application/xml and text/xml name RDF/XML."""
+    response = client.get(f"/id/condition/{GPA}", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert media_type(response.content_type) == "application/rdf+xml"
+    found = Graph().parse(data=response.data, format="xml")
+    assert_same_graph(found, expected_description(dataset, CONDITION[GPA]), accept)
+
+
+def test_n3_is_answered_with_turtle(client: FlaskClient, dataset: Dataset) -> None:
+    response = client.get(f"/id/condition/{GPA}", headers={"Accept": "text/n3"})
+    assert response.status_code == 200
+    assert media_type(response.content_type) == "text/turtle"
+    found = Graph().parse(data=response.data, format="n3")
+    assert_same_graph(found, expected_description(dataset, CONDITION[GPA]), "text/n3")
 
 
 @pytest.mark.parametrize(
@@ -268,3 +304,78 @@ def test_conditional_requests(client: FlaskClient) -> None:
     assert again.status_code == 304
     other = client.get(f"/id/condition/{GPA}.nt", headers={"If-None-Match": etag})
     assert other.status_code == 200
+
+
+def _keys(document: dict[str, object]) -> set[str]:
+    nodes = document["@graph"]
+    assert isinstance(nodes, list)
+    return {key for node in nodes for key in node}
+
+
+def test_jsonld_from_sparql_has_the_shape_of_linked_data(client: FlaskClient) -> None:
+    """A DESCRIBE answered as JSON-LD on /sparql: the same triples as the resource's own JSON-LD,
+    compacted with the same context into the same keys (it was expanded, without context)."""
+    subject = CONDITION[GPA]
+    query = f"DESCRIBE <{subject}>"
+    answered = client.get(
+        "/sparql", query_string={"query": query}, headers={"Accept": "application/ld+json"}
+    )
+    assert media_type(answered.content_type) == "application/ld+json"
+    resource = client.get(path_of(subject), headers={"Accept": "application/ld+json"})
+    from_sparql = Graph().parse(data=answered.data, format="json-ld")
+    assert len(from_sparql) > 10
+    assert_same_graph(
+        from_sparql, Graph().parse(data=resource.data, format="json-ld"), "DESCRIBE as JSON-LD"
+    )
+    sparql_document, linked_document = json.loads(answered.data), json.loads(resource.data)
+    assert sparql_document["@context"] == linked_document["@context"]
+    assert _keys(sparql_document) == _keys(linked_document)
+    assert {"id", "type", "prefLabel", "approvalStatus"} <= _keys(sparql_document)
+
+
+ACCEPTS = [
+    None,
+    "*/*",
+    "application/json",
+    "application/xml",
+    "text/xml",
+    "text/*",
+    "text/n3",
+    "application/ld+json;q=0.5, application/n-triples",
+    "application/rdf+xml;q=0, */*;q=0.1",
+    "application/trig, application/n-quads;q=0.9",
+    "text/turtle;charset=utf-8",
+]
+
+
+@pytest.mark.parametrize("accept", ACCEPTS)
+def test_one_negotiator_for_sparql_and_linked_data(client: FlaskClient, accept: str | None) -> None:
+    """The same Accept picks the same format for a DESCRIBE on /sparql and for the resource."""
+    subject = CONDITION[GPA]
+    headers = {"Accept": accept} if accept is not None else {}
+    answered = client.get(
+        "/sparql", query_string={"query": f"DESCRIBE <{subject}>"}, headers=headers
+    )
+    resource = client.get(path_of(subject), headers=headers)
+    assert answered.status_code == resource.status_code == 200, accept
+    assert media_type(answered.content_type) == media_type(resource.content_type), accept
+
+
+@pytest.mark.parametrize("path", [f"/id/condition/{GPA}", "/ontology", "/context.jsonld"])
+def test_cors_preflight_for_linked_data_clients(client: FlaskClient, path: str) -> None:
+    """A browser asks first when the Accept is long (Comunica's is) or a header is added."""
+    response = client.options(
+        path,
+        headers={
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "accept, x-requested-with",
+        },
+    )
+    assert response.status_code in (200, 204)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    allowed = {
+        h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
+    assert {"accept", "x-requested-with"} <= allowed
+    assert "GET" in response.headers["Access-Control-Allow-Methods"]

@@ -1,4 +1,4 @@
-"""The pure core behind the pages (ivig_graph.pages) and the HTML-or-RDF choice, without HTTP."""
+"""The pure core behind the pages (ivig_graph.pages) without HTTP."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import pytest
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
+from ivig_graph import formats
 from ivig_graph.pages import Catalog
 from ivig_graph.pages.browse import Selection, normalize, select
 from ivig_graph.pages.describe import SubjectIndex, serialize
@@ -13,39 +14,10 @@ from ivig_graph.pages.links import compact, href, local_path
 from ivig_graph.pages.results import example, from_json
 from ivig_graph.store import new_dataset
 from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
-from ivig_graph.web.representations import HTML_TYPES, choose, prefers_html
 
 from ..web.conftest import make_small_dataset
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-
-TURTLE = [("turtle", ("text/turtle",)), ("jsonld", ("application/ld+json",))]
-
-
-@pytest.mark.parametrize(
-    ("accept", "expected"),
-    [
-        (None, "turtle"),
-        ("", "turtle"),
-        ("*/*", "turtle"),
-        ("text/*", "turtle"),
-        ("text/html", "html"),
-        ("text/html, */*", "html"),
-        ("text/html;q=0.9, */*", "turtle"),
-        ("text/html;q=0, */*", "turtle"),
-        ("application/ld+json, text/html;q=0.5", "jsonld"),
-        ("application/xhtml+xml", "html"),
-        ("image/png", None),
-    ],
-)
-def test_choose(accept: str | None, expected: str | None) -> None:
-    assert choose(accept, [*TURTLE, ("html", HTML_TYPES)]) == expected
-
-
-def test_prefers_html_only_when_a_browser_says_so() -> None:
-    assert prefers_html("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", TURTLE)
-    assert not prefers_html("*/*", TURTLE)
-    assert not prefers_html(None, TURTLE)
 
 
 @pytest.mark.parametrize(
@@ -110,7 +82,7 @@ def test_descriptions_follow_blank_nodes_within_each_graph() -> None:
     assert [name for name, _ in description.parts] == [ASSERTED_GRAPH, INFERRED_GRAPH]
     assert len(description.triples(ASSERTED_GRAPH)) == 4
     assert len(description.triples(INFERRED_GRAPH)) == 1
-    turtle = serialize(description, "turtle").decode()
+    turtle = serialize(description, formats.TURTLE).decode()
     assert turtle.index(f"<{ASSERTED_GRAPH}>") < turtle.index(f"<{INFERRED_GRAPH}>")
     expected = Graph()
     for triple in description.triples():

@@ -90,7 +90,7 @@ def endpoint_config(queries_dir: Path | None, **overrides: Any) -> ServerConfig:
     values: dict[str, Any] = {
         "workers": 2,
         "timeout": 3.0,
-        "rate_limit": 0.0,
+        "rate_limit": "off",
         "queries_dir": str(queries_dir) if queries_dir else None,
     }
     values.update(overrides)
@@ -206,8 +206,8 @@ def start_server(
     startup_timeout: float = 20.0,
     command: list[str] | None = None,
 ) -> RunningServer:
-    """``python -m ivig_graph.web.server`` (gunicorn) on a free loopback port, once ready;
-    ``command`` replaces the arguments after the interpreter (the port is in IVIG_PORT)."""
+    """``ivig-graph serve`` (granian) on a free loopback port, once ready; ``command``
+    replaces the arguments after the interpreter (the port is in IVIG_PORT)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -217,7 +217,7 @@ def start_server(
         **env,
     }
     log_file = log_path.open("wb")
-    arguments = command or ["-m", "ivig_graph.web.server", "--dataset", str(dataset.directory)]
+    arguments = command or ["-m", "ivig_graph.cli", "serve", "--dataset", str(dataset.directory)]
     process = subprocess.Popen(
         [sys.executable, *arguments],
         env=environment,

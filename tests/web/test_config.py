@@ -1,5 +1,5 @@
 """Configuration: defaults, IVIG_* environment variables, CLI overrides, refusals that say why;
-and the pieces ``run_server`` hands gunicorn."""
+and how ``run_server`` hands it to granian's processes."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from ivig_graph.serve.http import granian_server
 from ivig_graph.web import create_app
 from ivig_graph.web.config import ENV_VARS, ConfigError, ServerConfig
-from ivig_graph.web.server import gunicorn_options
 
 from .answers import as_text
 from .conftest import endpoint_config
@@ -30,7 +30,7 @@ def test_environment_then_overrides() -> None:
         "IVIG_PORT": "9001",
         "IVIG_QUERY_TIMEOUT": "2.5",
         "IVIG_TRUST_PROXY": "yes",
-        "IVIG_RATE_LIMIT": "0",
+        "IVIG_RATE_LIMIT": "off",
         "IVIG_BASE_URL": "https://example.org/sparql",
         "IVIG_WORKERS": " ",  # blank means unset
     }
@@ -47,7 +47,7 @@ def test_environment_then_overrides() -> None:
     [
         ({"IVIG_PORT": "eighty"}, {}, "IVIG_PORT='eighty' is not a valid int"),
         ({"IVIG_TRUST_PROXY": "maybe"}, {}, "not a valid bool"),
-        ({}, {"store": "virtuoso"}, "Unknown store 'virtuoso'"),
+        ({}, {"rate_limit": "lots"}, "rate_limit 'lots' is not a limit"),
         ({}, {"workers": 0}, "workers must be at least 1"),
         ({}, {"timeout": -1.0}, "timeout must be a positive number"),
         ({"IVIG_QUERY_TIMEOUT": "nan"}, {}, "timeout must be a positive number"),
@@ -61,13 +61,17 @@ def test_bad_settings_are_refused_with_the_reason(
         ServerConfig.from_env(environ, **overrides)
 
 
-def test_gunicorn_runs_threaded_http_processes_on_the_configured_address() -> None:
+def test_granian_serves_the_app_factory_on_the_configured_address() -> None:
     config = ServerConfig(host="::1", port=8123, http_processes=3, http_threads=8, timeout=10)
-    options = gunicorn_options(config)
-    assert options["bind"] == ["[::1]:8123"]
-    assert (options["workers"], options["worker_class"], options["threads"]) == (3, "gthread", 8)
-    assert options["preload_app"] is False
-    assert options["accesslog"] is None
+    server = granian_server(config)
+    assert (server.bind_addr, server.bind_port) == ("::1", 8123)
+    assert (server.workers, server.blocking_threads) == (3, 8)
+    assert server.target == "ivig_graph.web.wsgi:app_from_environment"
+
+
+def test_the_configuration_reaches_the_http_processes_through_the_environment() -> None:
+    config = ServerConfig(port=8123, workers=3, trust_proxy=True, rate_limit="5 per second")
+    assert ServerConfig.from_env(config.environment()) == config
 
 
 def test_readyz_is_503_once_the_workers_are_gone(small_built: object, queries_dir: Path) -> None:

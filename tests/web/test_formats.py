@@ -3,6 +3,8 @@ expected from the data (W3C protocol tests query_content_type_select/ask/describ
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from flask.testing import FlaskClient
 from rdflib import RDF, Graph, Literal, URIRef
@@ -220,3 +222,17 @@ def test_turtle_uses_the_project_prefixes(client: FlaskClient) -> None:
     text = as_text(response.data)
     assert "@prefix condition: <https://w3id.org/ivig/id/condition/>" in text
     assert URIRef(str(condition(0))) in set(graph_of(response.data, "text/turtle").subjects())
+
+
+def test_construct_as_jsonld_is_compacted_with_the_shipped_context(client: FlaskClient) -> None:
+    """The one JSON-LD shape: the context of /context.jsonld, nodes under @graph, short keys
+    (pyoxigraph alone writes expanded JSON-LD with full IRIs as keys)."""
+    response = client.get(
+        "/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": "application/ld+json"}
+    )
+    document = json.loads(response.data)
+    assert document["@context"] == json.loads(client.get("/context.jsonld").data)["@context"]
+    by_id = {node["id"]: node for node in document["@graph"]}
+    assert set(by_id) == {str(condition(0)), str(condition(1))}
+    assert by_id[str(condition(1))]["altLabel"] == {"@language": "fr", "@value": GUILLAIN_BARRE}
+    assert not any(key.startswith("http") for node in by_id.values() for key in node)

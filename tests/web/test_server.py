@@ -1,5 +1,6 @@
-"""The production server (gunicorn, started as a subprocess on a loopback port) over real HTTP:
-concurrency, the time budget, overload shedding, SERVICE, hostile input, the access log.
+"""The production server (``ivig-graph serve``: granian, started as a subprocess on a loopback
+port) over real HTTP: concurrency, the time budget, overload shedding, fair query slots, SERVICE,
+hostile input, the access log, the port check, the URL printed and a clean Ctrl+C.
 
 Timing assertions are only those the issue demands: a runaway query is stopped within its budget
 plus a margin while other clients are answered, and load beyond the queue is shed at once.
@@ -12,6 +13,8 @@ import json
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -27,16 +30,20 @@ from ivig_graph.store import BuiltDataset
 from .answers import as_text, count_of, json_rows, no_internals, values
 from .conftest import (
     CONDITIONS,
+    REPO,
     Answer,
     RunningServer,
     assert_never_contacted,
     call,
     condition,
+    free_port,
     start_server,
     stop_server,
 )
 
 pytestmark = pytest.mark.slow
+
+SMALL_BUILT: list[BuiltDataset] = []  # the dataset the module's server serves
 
 BUDGET = 2.0
 MARGIN = 3.0  # process kill, respawn in the background, HTTP round trip, a loaded CI machine
@@ -66,12 +73,12 @@ def server(
     env = {
         "IVIG_WORKERS": "3",
         "IVIG_QUERY_TIMEOUT": str(BUDGET),
-        "IVIG_RATE_LIMIT": "0",
+        "IVIG_RATE_LIMIT": "off",
         "IVIG_QUEUE_WAIT": "10",
-        # Repeated rounds must run in the workers, not come from the result cache.
-        "IVIG_RESULT_CACHE_MB": "0",
+        "IVIG_CLIENT_SHARE": "3",  # every test client has the same loopback address
     }
     running = start_server(small_built, log, env)
+    SMALL_BUILT[:] = [small_built]
     yield running
     stop_server(running)
 
@@ -209,10 +216,22 @@ def test_hostile_queries_never_take_the_server_down(server: RunningServer, query
     assert count_of(get_query(server, "SELECT (5 AS ?x) {}").body) == 5
 
 
-def test_long_get_query_reaches_the_app_and_is_413(server: RunningServer) -> None:
-    answer = get_query(server, "ASK {}" + " " * 70_000)
-    assert answer.status == 413
-    assert "accepts at most" in as_text(answer.body)
+def test_a_request_line_over_64_kib_is_414_and_the_same_query_posted_is_413(
+    server: RunningServer,
+) -> None:
+    """granian refuses an over-long request line before reading it whole; POSTed, the same
+    query reaches the app, which says what its limit is."""
+    query = "ASK {}" + " " * 70_000
+    assert get_query(server, query).status == 414
+    posted = call(
+        server,
+        "POST",
+        "/sparql",
+        body=query.encode(),
+        headers={"Content-Type": "application/sparql-query"},
+    )
+    assert posted.status == 413
+    assert "accepts at most" in as_text(posted.body)
 
 
 def test_structured_access_log_lines(server: RunningServer) -> None:
@@ -230,13 +249,12 @@ def test_structured_access_log_lines(server: RunningServer) -> None:
 
 def test_load_beyond_the_queue_is_shed_at_once(small_built: BuiltDataset, tmp_path: Path) -> None:
     env = {
-        # Two HTTP processes share the one query slot and the one place in the queue.
-        "IVIG_HTTP_PROCESSES": "2",
         "IVIG_WORKERS": "1",
+        "IVIG_CLIENT_SHARE": "1",
         "IVIG_QUEUE_LIMIT": "1",
         "IVIG_QUEUE_WAIT": "10",
         "IVIG_QUERY_TIMEOUT": str(BUDGET),
-        "IVIG_RATE_LIMIT": "0",
+        "IVIG_RATE_LIMIT": "off",
     }
     server = start_server(small_built, tmp_path / "server.log", env)
     try:
@@ -245,7 +263,7 @@ def test_load_beyond_the_queue_is_shed_at_once(small_built: BuiltDataset, tmp_pa
             time.sleep(0.5)  # the runaway holds the only worker
             queued = background.submit(get_query, server, "SELECT (6 AS ?x) {}")
             time.sleep(0.5)  # and this one holds the only place in the queue
-            with ThreadPoolExecutor(max_workers=4) as clients:  # to reach both HTTP processes
+            with ThreadPoolExecutor(max_workers=4) as clients:
                 shed = list(
                     clients.map(lambda n: get_query(server, f"SELECT ({n} AS ?x) {{}}"), range(8))
                 )
@@ -256,14 +274,45 @@ def test_load_beyond_the_queue_is_shed_at_once(small_built: BuiltDataset, tmp_pa
                 assert answer.seconds < 1.0  # shed at once, not queued until a timeout
             assert runaway.result().status == 504
             assert count_of(queued.result().body) == 6  # the queued query was answered
-            answered_by = {answer.headers["x-request-id"][:20] for answer in shed}
-            assert len(answered_by) == 2  # both HTTP processes shed: the cap is shared
     finally:
         stop_server(server)
 
 
-def test_ivig_graph_serve_runs_the_same_server(small_built: BuiltDataset, tmp_path: Path) -> None:
-    """The CLI's ``serve`` (options on top of IVIG_* variables) starts gunicorn on the dataset."""
+def test_one_client_cannot_hold_every_query_slot(small_built: BuiltDataset, tmp_path: Path) -> None:
+    """Two workers; one client (told apart by a trusted proxy's X-Forwarded-For) sends two
+    runaways: one runs, the other waits and is refused 429, and another client's fresh queries
+    are answered meanwhile."""
+    env = {
+        "IVIG_WORKERS": "2",
+        "IVIG_QUERY_TIMEOUT": str(BUDGET),
+        "IVIG_QUEUE_WAIT": "1",
+        "IVIG_RATE_LIMIT": "off",
+        "IVIG_TRUST_PROXY": "true",
+    }
+    server = start_server(small_built, tmp_path / "server.log", env)
+    hog = {"X-Forwarded-For": "198.51.100.1"}
+    other = {"X-Forwarded-For": "198.51.100.2"}
+
+    def ask(headers: dict[str, str], query: str) -> Answer:
+        return call(server, "GET", "/sparql?" + urlencode({"query": query}), headers=headers)
+
+    try:
+        with ThreadPoolExecutor(max_workers=2) as background:
+            runaways = [background.submit(ask, hog, CARTESIAN + f" # {n}") for n in range(2)]
+            time.sleep(0.3)
+            answers = [ask(other, f"SELECT ({n} AS ?x) {{}} # {n}") for n in range(5)]
+            outcomes = sorted(future.result().status for future in runaways)
+        assert [count_of(answer.body) for answer in answers] == list(range(5))
+        assert all(answer.seconds < 1.0 for answer in answers)
+        assert outcomes == [429, 504]
+    finally:
+        stop_server(server)
+
+
+def test_ivig_graph_serve_prints_its_url_and_takes_its_options(
+    small_built: BuiltDataset, tmp_path: Path
+) -> None:
+    """The CLI's ``serve`` (options on top of IVIG_* variables) serves the dataset on granian."""
     command = [
         "-m",
         "ivig_graph.cli",
@@ -274,90 +323,106 @@ def test_ivig_graph_serve_runs_the_same_server(small_built: BuiltDataset, tmp_pa
         "1",
         "--timeout",
         "2",
-        "--store",
-        "oxigraph",
     ]
     server = start_server(
-        small_built, tmp_path / "cli.log", {"IVIG_RATE_LIMIT": "0"}, command=command
+        small_built, tmp_path / "cli.log", {"IVIG_RATE_LIMIT": "off"}, command=command
     )
     try:
         assert count_of(get_query(server, "SELECT (7 AS ?x) {}").body) == 7
         ready = json.loads(call(server, "GET", "/readyz").body)
         assert ready["workers"] == 1
         assert ready["dataset_version"] == small_built.version
-        assert "gthread" in server.log()
+        assert f"at http://127.0.0.1:{server.port}/ " in server.log()
+        assert "granian" in server.log()
     finally:
         stop_server(server)
 
 
-def test_the_rate_limit_is_shared_by_the_http_processes(
+def serve_command(built: BuiltDataset, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "ivig_graph.cli",
+        "serve",
+        "--dataset",
+        str(built.directory),
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+    ]
+
+
+def test_a_port_in_use_fails_at_once_naming_the_port(
     small_built: BuiltDataset, tmp_path: Path
 ) -> None:
-    """Two HTTP processes, one client: the client gets its burst once, not once per process."""
-    env = {
-        "IVIG_HTTP_PROCESSES": "2",
-        "IVIG_WORKERS": "2",
-        "IVIG_RATE_LIMIT": "0.01",
-        "IVIG_RATE_BURST": "20",
-    }
-    server = start_server(small_built, tmp_path / "server.log", env)
-    try:
-        queries = [f"SELECT ({n % 7} AS ?x) {{}}" for n in range(80)]  # repeats: memo hits too
-        with ThreadPoolExecutor(max_workers=8) as clients:
-            answers = list(clients.map(lambda query: get_query(server, query), queries))
-    finally:
-        stop_server(server)
-    assert {answer.status for answer in answers} == {200, 429}
-    assert sum(answer.status == 200 for answer in answers) == 20
-    # Request ids start with a prefix of the process that answered: both processes did.
-    assert len({answer.headers["x-request-id"][:20] for answer in answers}) == 2
+    with socket.socket() as holder:  # another program, listening
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        started = time.monotonic()
+        done = subprocess.run(
+            serve_command(small_built, port), capture_output=True, text=True, timeout=30, cwd=REPO
+        )
+    assert done.returncode == 9
+    assert f"Port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert f"--port {port + 1}" in done.stderr
+    assert time.monotonic() - started < 10
 
 
-def child_processes(pid: int) -> list[int]:
-    children = []
+def test_a_second_server_on_the_same_port_is_refused(server: RunningServer) -> None:
+    """granian's sockets share a port with each other: a second ``serve`` must not."""
+    done = subprocess.run(
+        serve_command(SMALL_BUILT[0], server.port),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+    )
+    assert done.returncode == 9
+    assert "already in use" in done.stderr
+    answers = [call(server, "GET", "/readyz").status for _ in range(10)]
+    assert answers == [200] * 10
+
+
+def test_ctrl_c_stops_the_server_and_its_workers(small_built: BuiltDataset, tmp_path: Path) -> None:
+    """Ctrl+C in a terminal signals the whole process group: everything exits, status 0."""
+    log = tmp_path / "server.log"
+    port = free_port()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            serve_command(small_built, port),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            cwd=REPO,
+            start_new_session=True,  # its own process group, as a shell gives a job
+        )
+    server = RunningServer(process, "127.0.0.1", port, log)
+    deadline = time.monotonic() + 30
+    while "press Ctrl+C" not in server.log() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert call(server, "GET", "/readyz").status == 200
+    descendants = all_descendants(process.pid)
+    assert len(descendants) >= 2  # granian's HTTP process and the query worker
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=20) == 0
+    deadline = time.monotonic() + 5
+    while any(Path(f"/proc/{pid}").exists() for pid in descendants):
+        assert time.monotonic() < deadline, server.log()
+        time.sleep(0.1)
+
+
+def all_descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == pid:  # the field after the state is the parent
-            children.append(int(stat.parent.name))
-    return children
-
-
-def test_query_slots_held_by_a_killed_http_process_are_given_back(
-    small_built: BuiltDataset, tmp_path: Path
-) -> None:
-    env = {
-        "IVIG_HTTP_PROCESSES": "2",
-        "IVIG_WORKERS": "1",
-        "IVIG_QUEUE_LIMIT": "0",
-        "IVIG_QUERY_TIMEOUT": "30",  # the runaway would hold the slot for the whole test
-        "IVIG_RATE_LIMIT": "0",
-        "IVIG_RESULT_CACHE_MB": "0",
-    }
-    server = start_server(small_built, tmp_path / "server.log", env)
-    try:
-        with ThreadPoolExecutor(max_workers=1) as background:
-            background.submit(get_query, server, CARTESIAN)
-            time.sleep(1.0)
-            busy = get_query(server, "SELECT (1 AS ?x) {}")
-            assert busy.status == 503  # the only slot is taken
-            http_processes = child_processes(server.process.pid)
-            assert len(http_processes) == 2
-            for pid in http_processes:  # one of them holds the slot
-                os.kill(pid, signal.SIGKILL)
-            deadline = time.monotonic() + 30
-            answer = None
-            while time.monotonic() < deadline:
-                try:
-                    answer = get_query(server, "SELECT (5 AS ?x) {}")
-                except OSError:
-                    answer = None
-                if answer is not None and answer.status == 200:
-                    break
-                time.sleep(0.2)
-            assert answer is not None and count_of(answer.body) == 5, answer
-        assert "exited holding 1 query slots; freed" in server.log()
-    finally:
-        stop_server(server)
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found

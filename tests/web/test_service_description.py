@@ -8,7 +8,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import VOID
 
-from ivig_graph.engine import GRAPH_FORMATS, RESULT_FORMATS
+from ivig_graph import formats as registry
 from ivig_graph.stats import graph_statistics
 from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import GRAPHS
@@ -70,7 +70,7 @@ def test_endpoint_language_and_result_formats(client: FlaskClient) -> None:
         "https://www.w3.org/ns/formats/data/JSON-LD",
     }
     assert {str(f) for f in formats} == expected
-    assert len(RESULT_FORMATS + GRAPH_FORMATS) == len(expected)
+    assert len(registry.RESULTS + registry.RDF) == len(expected)
 
 
 def test_named_graphs_with_void_statistics_from_the_build(

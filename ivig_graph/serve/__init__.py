@@ -1,0 +1,1 @@
+"""Serving the built dataset: query workers under a budget, and the HTTP server."""

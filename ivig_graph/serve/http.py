@@ -1,0 +1,120 @@
+"""``run_server``: the endpoint on granian, a production HTTP server written in Rust.
+
+Granian reads requests and writes answers on its own asynchronous runtime, so a slow or idle
+connection costs no Python thread; the Flask app runs on ``http_threads`` threads in each of
+``http_processes`` processes (one by default: a query's work happens in the query workers, and
+one process answers the fresh-query load as fast as several, bench/RESULTS.md). Each HTTP
+process imports ``ivig_graph.web.wsgi`` and builds the app from the ``IVIG_*`` environment this
+function sets.
+
+Before granian starts, the address is bound once without ``SO_REUSEPORT``: granian's own
+sockets share a port with any other granian (a second ``serve`` would silently split the
+traffic), and a port held by another program made it respawn workers forever. Holding the port
+is an error now (``PortInUse``, exit code 9) that names the port and what to do.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import socket
+import sys
+
+from granian.constants import HTTPModes, Interfaces
+from granian.http import HTTP1Settings
+from granian.server import MPServer
+
+from ..errors import PortInUse
+from ..store import BuiltDataset
+from ..web.config import ServerConfig
+
+BACKEND_CHECK_TIMEOUT = 30.0
+DATASET_VARIABLE = "IVIG_GRAPH_DATASET"
+HEADER_READ_TIMEOUT_MS = 10_000
+
+
+class WaitingThreads(logging.Filter):
+    """Drops granian's warning that more app threads than cores is a lot: ours spend their
+    time waiting for a query worker's answer, not computing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Python threads" not in record.getMessage()
+
+
+# granian's own log lines, on standard error beside the app's, without that warning.
+GRANIAN_LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"threads": {"()": f"{__name__}.WaitingThreads"}},
+    "formatters": {"generic": {"()": "logging.Formatter", "fmt": "[%(levelname)s] %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "generic",
+            "filters": ["threads"],
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "loggers": {"_granian": {"handlers": ["console"], "level": "INFO", "propagate": False}},
+}
+
+
+def check_port(host: str, port: int) -> None:
+    """Raise ``PortInUse`` if something already listens on (or holds) ``host:port``."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as any server does
+        try:
+            probe.bind((host, port))
+        except OSError as error:
+            if error.errno != errno.EADDRINUSE:
+                raise PortInUse(f"Cannot listen on {host}:{port}: {error.strerror}.") from None
+            raise PortInUse(
+                f"Port {port} on {host} is already in use (another ivig-graph or another "
+                f"program). Stop it, or choose another port: ivig-graph serve --port {port + 1}"
+            ) from None
+
+
+def url_of(config: ServerConfig) -> str:
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    return f"http://{host}:{config.port}/"
+
+
+def granian_server(config: ServerConfig) -> MPServer:
+    return MPServer(
+        "ivig_graph.web.wsgi:app_from_environment",
+        factory=True,
+        address=config.host,
+        port=config.port,
+        interface=Interfaces.WSGI,
+        workers=config.http_processes,
+        blocking_threads=config.http_threads,
+        backpressure=config.http_threads,
+        http=HTTPModes.http1,
+        websockets=False,
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+        log_access=False,  # the app writes its own structured access log
+        log_dictconfig=GRANIAN_LOGGING,
+        respawn_failed_workers=True,
+    )
+
+
+def run_server(built: BuiltDataset, config: ServerConfig) -> None:
+    """Serve ``built`` until interrupted (blocks). With a backend, first checks that it holds
+    the built dataset (answers and ETags name its version)."""
+    check_port(config.host, config.port)
+    if config.backend is not None:
+        from ..remote import Backend, check_backend
+
+        backend = Backend(config.backend, timeout=BACKEND_CHECK_TIMEOUT)
+        counts = check_backend(built, backend)
+        triples = ", ".join(f"<{graph}> {count}" for graph, count in counts.items())
+        print(
+            f"Serving dataset {built.version} from the SPARQL backend {config.backend} "
+            f"(triples per graph as built: {triples})",
+            file=sys.stderr,
+        )
+    os.environ.update(config.environment())
+    os.environ[DATASET_VARIABLE] = str(built.directory.resolve())
+    granian_server(config).serve()

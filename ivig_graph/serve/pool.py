@@ -1,0 +1,341 @@
+"""``QueryPool``: query worker processes under a time budget, with a cap on queries at once.
+
+Hand-written because no library does what this needs: pyoxigraph has no timeout or
+cancellation (a cartesian product or a pathological expression never returns to Python), so a
+query runs in a worker process (``serve.worker``) that the pool SIGKILLs when the budget is
+spent, and replaces in the background. A worker that dies (memory or stack) is replaced the
+same way; the HTTP process is never at risk.
+
+``Slots`` caps the queries running (one per worker) and waiting (``queue_limit``, each at most
+``queue_wait`` seconds), and how many slots one client may hold (``client_share``): beyond the
+queue the pool refuses at once (``Overloaded``: 503 with Retry-After) rather than letting a
+queue grow until every client times out. Everything lives in this process: one HTTP process
+serves the endpoint (docs/endpoint.md).
+
+Workers are fresh interpreters talking over an inherited socket pair (forking a threaded
+process is unsafe). They open one on-disk copy of the dataset read-only (``StoreCopy``), so
+each worker costs its interpreter and the engine's caches, not a copy of the data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from ..engine import QueryAnswer, QueryRequest
+from ..errors import ClientOverShare, Overloaded, QueryError, TimedOut, WorkerLost
+
+log = logging.getLogger(__name__)
+
+# Copies every quad into the default graph, so that the default graph is the union (as the
+# endpoint documents) while FROM and default-graph-uri still name single graphs.
+_UNION_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+# glibc reserves 64 MiB of address space per thread for its allocator; the store's threads made
+# a worker need over 1 GiB of address space (its memory limit) before answering anything.
+WORKER_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
+# How a worker ends when the engine runs out of memory (abort) or stack (segfault).
+_EXHAUSTED_SIGNALS = {-6, -11}
+
+
+@dataclass(frozen=True)
+class PoolSettings:
+    size: int = 2
+    timeout: float = 10.0
+    queue_limit: int = 32
+    queue_wait: float = 1.0
+    memory_limit_bytes: int = 0  # 0: no limit
+    client_share: int = 0  # slots one client may hold; 0: all but one (at least one)
+    start_timeout: float = 60.0
+    backend: str | None = None  # a remote engine's query endpoint instead of the store
+
+    @property
+    def backend_timeout(self) -> float:
+        """How long a worker waits for the remote: past the budget, so the budget acts first."""
+        return self.timeout + 1.0
+
+    @property
+    def share(self) -> int:
+        return self.client_share or max(self.size - 1, 1)
+
+
+class StoreCopy:
+    """The built N-Quads loaded once into an on-disk store in a temporary directory, removed
+    by ``close``; its default graph holds the union of the named graphs."""
+
+    def __init__(self, nquads_path: Path) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="ivig-graph-store-"))
+        store = ox.Store(str(self.directory))
+        store.bulk_load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
+        store.update(_UNION_INTO_DEFAULT)
+        store.flush()
+        del store  # closes it: the workers open it read-only
+
+    def close(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class Slots:
+    """At most ``size`` queries at once, ``queue_limit`` waiting, ``share`` per client."""
+
+    def __init__(self, settings: PoolSettings) -> None:
+        self.settings = settings
+        self.running = 0
+        self.waiting = 0
+        self._held: Counter[str] = Counter()
+        self._changed = threading.Condition()
+
+    def enter(self, client: str) -> None:
+        settings = self.settings
+        retry_after = max(1, round(settings.queue_wait))
+        deadline = time.monotonic() + settings.queue_wait
+        with self._changed:
+            if not self._free(client):
+                if self.waiting >= settings.queue_limit:
+                    raise Overloaded(
+                        "The endpoint is busy: too many queries are running or waiting. "
+                        "Retry later.",
+                        retry_after=retry_after,
+                    )
+                self.waiting += 1
+                try:
+                    while not self._free(client):
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0 or not self._changed.wait(remaining):
+                            raise self._refusal(client, retry_after)
+                finally:
+                    self.waiting -= 1
+            self.running += 1
+            self._held[client] += 1
+
+    def leave(self, client: str) -> None:
+        with self._changed:
+            self.running -= 1
+            self._held[client] -= 1
+            if self._held[client] <= 0:
+                del self._held[client]
+            self._changed.notify_all()
+
+    def _free(self, client: str) -> bool:
+        return self.running < self.settings.size and self._held[client] < self.settings.share
+
+    def _refusal(self, client: str, retry_after: int) -> QueryError:
+        if self._held[client] >= self.settings.share:
+            return ClientOverShare(
+                f"This client already has {self._held[client]} queries running, as many as "
+                "one client may; wait for one to finish.",
+                retry_after=retry_after,
+            )
+        return Overloaded(
+            f"The endpoint is busy: no query worker became free within "
+            f"{self.settings.queue_wait:g} s. Retry later.",
+            retry_after=retry_after,
+        )
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    conn: Connection
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+        with contextlib.suppress(ProcessLookupError):
+            self.process.kill()  # SIGKILL: the engine cannot be interrupted any other way
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=5)
+
+
+class QueryPool:
+    """``settings.size`` worker processes; ``execute`` runs one query on one of them."""
+
+    def __init__(self, nquads_path: Path, settings: PoolSettings) -> None:
+        self.nquads_path = Path(nquads_path)
+        self.settings = settings
+        self.slots = Slots(settings)
+        self.restarts = 0
+        self._copy: StoreCopy | None = None
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._alive = 0
+        self._closed = False
+
+    # -- life cycle
+
+    def start(self) -> None:
+        """Start every worker and wait until each has opened the dataset."""
+        if self.settings.backend is None:
+            self._copy = StoreCopy(self.nquads_path)
+        workers = [self._spawn() for _ in range(self.settings.size)]
+        for worker in workers:
+            self._await_ready(worker)
+            with self._lock:
+                self._alive += 1
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                break
+        if self._copy is not None:
+            self._copy.close()
+
+    @property
+    def ready(self) -> bool:
+        return not self._closed and self._alive > 0
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "workers": self._alive,
+            "idle": self._idle.qsize(),
+            "running": self.slots.running,
+            "waiting": self.slots.waiting,
+            "restarts": self.restarts,
+        }
+
+    def _spawn(self) -> _Worker:
+        ours, theirs = socket.socketpair()
+        command = [
+            sys.executable,
+            "-m",
+            "ivig_graph.serve.worker",
+            "--fd",
+            str(theirs.fileno()),
+            *self._engine_arguments(),
+            "--parent",
+            str(os.getpid()),
+            "--memory-limit",
+            str(self.settings.memory_limit_bytes),
+        ]
+        try:
+            process = subprocess.Popen(
+                command,
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                close_fds=True,
+                env={**os.environ, **WORKER_ENVIRONMENT},
+            )
+        finally:
+            theirs.close()
+        return _Worker(process, Connection(ours.detach()))
+
+    def _engine_arguments(self) -> list[str]:
+        if self._copy is not None:
+            return ["--store", str(self._copy.directory)]
+        backend = self.settings.backend
+        assert backend is not None
+        return ["--backend", backend, "--backend-timeout", str(self.settings.backend_timeout)]
+
+    def _await_ready(self, worker: _Worker) -> None:
+        if not worker.conn.poll(self.settings.start_timeout):
+            worker.kill()
+            raise RuntimeError("A query worker did not open the dataset in time.")
+        status, detail = worker.conn.recv()
+        if status != "ready":
+            worker.kill()
+            raise RuntimeError(f"A query worker could not open the dataset: {detail}")
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill ``worker`` and start its successor in the background."""
+        with self._lock:
+            self._alive -= 1
+            self.restarts += 1
+        threading.Thread(target=self._respawn, args=(worker,), daemon=True).start()
+
+    def _respawn(self, dead: _Worker) -> None:
+        dead.kill()
+        delay = 0.1
+        while not self._closed:
+            try:
+                worker = self._spawn()
+                self._await_ready(worker)
+            except Exception:
+                log.exception("could not restart a query worker; retrying in %.1f s", delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                continue
+            if self._closed:
+                worker.kill()
+                return
+            with self._lock:
+                self._alive += 1
+            self._idle.put(worker)
+            return
+
+    # -- running queries
+
+    def execute(self, request: QueryRequest, client: str = "") -> QueryAnswer:
+        """Run ``request`` on a free worker within the time budget, or raise a ``QueryError``
+        (``Overloaded``, ``ClientOverShare``, ``TimedOut``, ``WorkerLost`` or the engine's own
+        refusal); a bug in the worker raises ``RuntimeError``."""
+        started = time.monotonic()
+        self.slots.enter(client)
+        try:
+            remaining = max(0.0, self.settings.queue_wait - (time.monotonic() - started))
+            try:  # a worker per slot, but one may still be restarting
+                worker = self._idle.get(timeout=remaining)
+            except queue.Empty:
+                raise Overloaded(
+                    "The endpoint is busy: its query workers are restarting. Retry later.",
+                    retry_after=max(1, round(self.settings.queue_wait)),
+                ) from None
+            return self._run(worker, request)
+        finally:
+            self.slots.leave(client)
+
+    def _run(self, worker: _Worker, request: QueryRequest) -> QueryAnswer:
+        timeout = self.settings.timeout
+        try:
+            worker.conn.send(request)
+            if not worker.conn.poll(timeout):
+                self._replace(worker)
+                raise TimedOut(
+                    f"The query ran longer than this endpoint's time limit of {timeout:g} s "
+                    "and was stopped. Narrow it (LIMIT, more specific patterns) and retry."
+                )
+            status, detail = worker.conn.recv()
+        except (EOFError, OSError):
+            self._replace(worker)
+            raise WorkerLost(_why_lost(worker)) from None
+        if status == "exhausted":
+            self._replace(worker)  # a worker that hit its memory limit is not trusted again
+            raise WorkerLost(str(detail))
+        self._idle.put(worker)
+        if status == "ok":
+            assert isinstance(detail, QueryAnswer)
+            return detail
+        if status == "refused":
+            assert isinstance(detail, QueryError)
+            raise detail
+        raise RuntimeError(f"query worker: {detail}")
+
+
+def _why_lost(worker: _Worker) -> str:
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        worker.process.wait(timeout=1)
+    code = worker.process.returncode
+    if code in _EXHAUSTED_SIGNALS:
+        return (
+            "The query was stopped: evaluating it exhausted the memory or stack this endpoint "
+            "allows a query."
+        )
+    ended = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+    return f"The query worker stopped ({ended}) while evaluating this query; retry it."

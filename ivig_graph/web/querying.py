@@ -1,0 +1,69 @@
+"""The one way a query is run for the web: the guard, then a worker of the pool.
+
+``/sparql`` and the query page both go through ``inspect`` -> ``query_request`` -> ``run``; the
+errors they raise are the classes of ``ivig_graph.errors``.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pyoxigraph as ox
+from flask import g, request
+
+from ..engine import QueryAnswer, QueryRequest
+from ..errors import Malformed
+from ..formats import Format
+from ..sparql_guard import QueryInfo, inspect_query
+from .access import client_address
+from .protocol import ProtocolRequest
+from .state import Endpoint
+
+FALLBACK_ENDPOINT = "http://localhost/sparql"
+
+
+def endpoint_url(state: Endpoint) -> str:
+    """The endpoint's own IRI: the base for relative IRIs in queries and the description."""
+    candidate = state.config.base_url or request.base_url
+    try:
+        ox.NamedNode(candidate)
+    except ValueError:
+        return FALLBACK_ENDPOINT
+    return candidate
+
+
+# ---------------------------------------------------------------- the query path
+
+
+def inspect(state: Endpoint, protocol: ProtocolRequest) -> tuple[str, QueryInfo]:
+    """The query's text and what the guard found in it (raises if the guard refuses it)."""
+    text = (protocol.query or "").removeprefix("\ufeff")
+    if not text.strip():
+        raise Malformed("The query is empty.")
+    info = inspect_query(text, state.guard_limits)
+    g.query_form = info.form.value if info.form else None
+    return text, info
+
+
+def query_request(
+    state: Endpoint, protocol: ProtocolRequest, text: str, fmt: Format, max_rows: int
+) -> QueryRequest:
+    return QueryRequest(
+        query=text,
+        format_key=fmt.name,
+        base_iri=endpoint_url(state),
+        default_graphs=protocol.default_graphs if protocol.dataset_given else None,
+        named_graphs=protocol.named_graphs if protocol.dataset_given else None,
+        max_rows=max_rows,
+    )
+
+
+def run(state: Endpoint, query: QueryRequest) -> QueryAnswer:
+    """Evaluate ``query`` on a worker of the pool, timed for Server-Timing and the log."""
+    started = time.perf_counter()
+    try:
+        answer = state.pool.execute(query, client_address())
+    finally:
+        g.query_ms = (time.perf_counter() - started) * 1000
+    g.rows, g.truncated, g.outcome = answer.rows, answer.truncated, "answered"
+    return answer

@@ -1,0 +1,55 @@
+"""The app as each HTTP process of ``serve`` builds it: ``app_from_environment``.
+
+The dataset directory and the configuration come from the environment that
+``serve.http.run_server`` set (``IVIG_GRAPH_DATASET`` and the ``IVIG_*`` variables), so that
+granian's processes, which import this module afresh, serve exactly what the command line said.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
+from flask import Flask
+
+from ..store import load_built
+from . import create_app
+from .config import ServerConfig
+
+
+def app_from_environment() -> Flask:
+    # Leave the terminal's process group: Ctrl+C then reaches granian's main process alone,
+    # which stops this one with a single signal. Reaching both, the two signals raced inside
+    # granian's worker and could leave it hanging (seen with granian 2.8.7).
+    os.setpgid(0, 0)
+    configure_logging()
+    built = load_built(Path(os.environ["IVIG_GRAPH_DATASET"]))
+    config = ServerConfig.from_env(os.environ)
+    app = create_app(built, config)
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    url = f"http://{host}:{config.port}/"
+    print(
+        f"ivig-graph: serving dataset {built.version} at {url} "
+        f"(SPARQL endpoint {url}sparql); press Ctrl+C to stop",
+        file=sys.stderr,
+        flush=True,
+    )
+    return app
+
+
+def configure_logging() -> None:
+    """The access log (one JSON object per line) and errors with their traces, on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access = logging.getLogger("ivig_graph.access")
+    access.handlers[:] = [handler]
+    access.setLevel(logging.INFO)
+    access.propagate = False
+    errors = logging.StreamHandler(sys.stderr)
+    errors.setFormatter(logging.Formatter("%(asctime)s [%(process)d] [%(levelname)s] %(message)s"))
+    root = logging.getLogger("ivig_graph")
+    if not root.handlers:
+        root.addHandler(errors)
+    root.setLevel(logging.INFO)
