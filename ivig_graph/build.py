@@ -16,7 +16,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from . import __version__, icd10cm
-from .curation import ICD10CM_SCHEME, asserted_graph
+from .curation import ICD10CM_SCHEME, asserted_graph, mapping_dates
 from .errors import ValidationFailed
 from .reason import reason
 from .resources import Sources
@@ -117,6 +117,7 @@ def manifest_for(dataset: Dataset, sources: Sources) -> dict[str, object]:
             "sha256": hashlib.sha256(article).hexdigest(),
         },
         "icd10cm_release": icd_release,
+        "mapping_dates": mapping_dates(sources),
     }
 
 

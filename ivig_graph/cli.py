@@ -27,6 +27,7 @@ from .publish import AUTH_ENV, publish_from_args
 from .query import OUTPUT_FORMATS, format_result, run
 from .reason import REASONERS
 from .resources import Sources
+from .sssom_export import SSSOM, sssom_tsv
 from .store import DEFAULT_DIRECTORY, BuiltDataset, load_built
 from .vocab import ASSERTED_GRAPH, CONDITION, IVIG
 
@@ -69,8 +70,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    dataset = load_built(_dataset_dir(args.dataset)).rdflib_dataset()
-    data = export(dataset, args.format, args.graph)
+    built = load_built(_dataset_dir(args.dataset))
+    if args.format == SSSOM:  # the mappings only, whatever --graph says
+        data = sssom_tsv(built.rdflib_dataset(), built.manifest, built.version).encode("utf-8")
+    else:
+        data = export(built.rdflib_dataset(), args.format, args.graph)
     if args.output in (None, "-"):
         sys.stdout.buffer.write(data)
     else:
@@ -187,7 +191,7 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_explain)
 
     p = commands.add_parser("export", help="write the dataset in an RDF format")
-    p.add_argument("--format", choices=list(FORMATS), default="turtle")
+    p.add_argument("--format", choices=[*FORMATS, SSSOM], default="turtle")
     p.add_argument("--graph", choices=list(GRAPH_CHOICES), default="all")
     p.add_argument("-o", "--output", help="output file (default: standard output)")
     p.add_argument("--dataset", help=dataset_help)

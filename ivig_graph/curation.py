@@ -1,16 +1,18 @@
 """data/ -> the asserted graph: curated records compiled to triples, one record per source line.
 
-``data/conditions.toml`` holds the records, ``data/icd10cm.toml`` their ICD-10-CM
-cross-references and ``data/*.ttl`` the small fixed parts (sources, categories, the therapy).
+``data/conditions.toml`` holds the records, ``data/icd10cm.toml`` and ``data/mesh.toml`` their
+ICD-10-CM and MeSH cross-references and ``data/*.ttl`` the small fixed parts (sources, categories,
+the therapy).
 Every structural rule a record can break is checked here and reported naming the record and the
 rule; semantic rules live in ontology/shapes.ttl and ontology/checks/ (see ``validate``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,10 @@ from typing import Any
 from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
+from . import mesh
 from .errors import CurationError
 from .resources import Sources
-from .vocab import CATEGORY, CONDITION, ICD10CM, INDICATION, IVIG, SOURCE
+from .vocab import CATEGORY, CONDITION, ICD10CM, INDICATION, IVIG, MESH, SOURCE
 
 LISTS: Mapping[str, tuple[URIRef, URIRef]] = {
     # list key -> (source list resource, approval status)
@@ -47,6 +50,10 @@ MATCHES: Mapping[str, URIRef] = {
     "narrow": SKOS.narrowMatch,
 }
 ICD10CM_SCHEME = URIRef("http://purl.bioontology.org/ontology/ICD10CM")
+MESH_SCHEME = URIRef("http://id.nlm.nih.gov/mesh")
+ICD_NOTE_PREFIX = "ICD-10-CM: "  # an editorial note saying why no (or which) code fits
+MESH_NOTE_PREFIX = "MeSH: "
+DESCRIPTOR_UI = re.compile(r"^D[0-9]{6}(?:[0-9]{3})?$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LIST_MARKER = re.compile(r"^- ")
 
@@ -100,6 +107,20 @@ class IcdMatch:
 class IcdXref:
     slug: str
     matches: tuple[IcdMatch, ...] = ()
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class MeshMatch:
+    descriptor: str  # the descriptor UI, e.g. D009157
+    match: str
+    heading: str  # its preferred heading in the shipped list
+
+
+@dataclass(frozen=True)
+class MeshXref:
+    slug: str
+    matches: tuple[MeshMatch, ...] = ()
     note: str | None = None
 
 
@@ -261,6 +282,76 @@ def read_icd10cm(sources: Sources, slugs: Iterable[str]) -> tuple[str, list[IcdX
     return str(release), xrefs
 
 
+def read_mesh(
+    sources: Sources, slugs: Iterable[str], heading: Callable[[str], str | None]
+) -> tuple[str, list[MeshXref]]:
+    """Read data/mesh.toml: the release and one entry per condition; ``heading(ui)`` is the
+    descriptor's preferred heading in the shipped list, or None if the list has no such UI."""
+    path = sources.data / "mesh.toml"
+    try:
+        document = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise CurationError(f"{path} is not valid TOML: {error}") from error
+    problems = Problems()
+    known = set(slugs)
+    xrefs: list[MeshXref] = []
+    seen: dict[str, str] = {}
+    for index, raw in enumerate(document.get("xref", [])):
+        where = f"xref #{index + 1} (slug {raw.get('slug', '?')!r})"
+        slug = raw.get("slug")
+        if slug not in known:
+            problems.add(where, "slug names no condition", "Use a slug from conditions.toml.")
+            continue
+        if slug in seen:
+            problems.add(where, "a second entry for the condition", f"{seen[slug]} has it already.")
+            continue
+        seen[slug] = where
+        matches: list[MeshMatch] = []
+        for item in raw.get("matches", []):
+            ui, match = str(item.get("descriptor", "")), str(item.get("match", ""))
+            found = heading(ui) if DESCRIPTOR_UI.match(ui) else None
+            if match not in MATCHES:
+                problems.add(where, f"unknown match '{match}'", f"Use one of {sorted(MATCHES)}.")
+            if found is None:
+                problems.add(
+                    where,
+                    f"descriptor {ui!r} is not in the MeSH descriptor list ({mesh.PACKAGE} "
+                    f"{mesh.PINNED_VERSION})",
+                    "Give the UI of a MeSH descriptor (D followed by 6 or 9 digits), or a note.",
+                )
+            elif ui in {m.descriptor for m in matches}:
+                problems.add(where, f"descriptor {ui!r} is listed twice", "List it once.")
+            else:
+                matches.append(MeshMatch(ui, match, found))
+        if bool(raw.get("matches")) == bool(raw.get("note")):
+            problems.add(
+                where,
+                "needs either matches or a note, not both",
+                "Say why no descriptor fits, or give descriptors.",
+            )
+        xrefs.append(MeshXref(slug, tuple(matches), raw.get("note")))
+    for slug in sorted(known - set(seen)):
+        problems.add(f"condition {slug!r}", "has no MeSH entry", f"Add an [[xref]] to {path}.")
+    release = document.get("release")
+    if not isinstance(release, str) or not release:
+        problems.add(str(path), "missing 'release'", "Name the MeSH list checked against.")
+    problems.raise_if_any(path)
+    return str(release), xrefs
+
+
+def mapping_dates(sources: Sources) -> dict[str, str]:
+    """When each vocabulary's cross-references were curated: the ``curated`` date of its file."""
+    dates = {}
+    for vocabulary, name in (("ICD-10-CM", "icd10cm.toml"), ("MeSH", "mesh.toml")):
+        path = sources.data / name
+        curated = tomllib.loads(path.read_text(encoding="utf-8")).get("curated")
+        if curated is not None and not isinstance(curated, dt.date):
+            raise CurationError(f"{path}: 'curated' must be a TOML date (e.g. 2026-12-01).")
+        if curated is not None:
+            dates[vocabulary] = curated.isoformat()
+    return dates
+
+
 def condition_triples(record: ConditionRecord, article: list[str]) -> Graph:
     """The triples one record asserts about its condition and its indication."""
     graph = Graph()
@@ -317,7 +408,7 @@ def icd10cm_triples(release: str, xrefs: Iterable[IcdXref], describe: Any) -> Gr
         condition = CONDITION[xref.slug]
         if xref.note:
             graph.add(
-                (condition, SKOS.editorialNote, Literal(f"ICD-10-CM: {xref.note}", lang="en"))
+                (condition, SKOS.editorialNote, Literal(ICD_NOTE_PREFIX + xref.note, lang="en"))
             )
         for match in xref.matches:
             code = ICD10CM[match.code]
@@ -329,7 +420,33 @@ def icd10cm_triples(release: str, xrefs: Iterable[IcdXref], describe: Any) -> Gr
     return graph
 
 
-def asserted_graph(sources: Sources, describe_icd: Any) -> Graph:
+def mesh_triples(release: str, xrefs: Iterable[MeshXref]) -> Graph:
+    """MeSH cross-reference triples, each descriptor labelled with its preferred heading."""
+    graph = Graph()
+    graph.add((MESH_SCHEME, RDF.type, SKOS.ConceptScheme))
+    graph.add((MESH_SCHEME, SKOS.prefLabel, Literal("MeSH", lang="en")))
+    graph.add((MESH_SCHEME, RDFS.label, Literal("MeSH", lang="en")))
+    graph.add((MESH_SCHEME, DCTERMS.hasVersion, Literal(release)))
+    for xref in xrefs:
+        condition = CONDITION[xref.slug]
+        if xref.note:
+            note = Literal(f"{MESH_NOTE_PREFIX}{xref.note}", lang="en")
+            graph.add((condition, SKOS.editorialNote, note))
+        for match in xref.matches:
+            descriptor = MESH[match.descriptor]
+            graph.add((condition, MATCHES[match.match], descriptor))
+            graph.add((descriptor, SKOS.notation, Literal(match.descriptor)))
+            graph.add((descriptor, SKOS.prefLabel, Literal(match.heading, lang="en")))
+            graph.add((descriptor, RDFS.label, Literal(match.heading, lang="en")))
+            graph.add((descriptor, SKOS.inScheme, MESH_SCHEME))
+    return graph
+
+
+def asserted_graph(
+    sources: Sources,
+    describe_icd: Any,
+    mesh_heading: Callable[[str], str | None] = mesh.heading,
+) -> Graph:
     """Compile everything in data/ into the asserted graph."""
     graph = Graph()
     for turtle in sorted(sources.data.glob("*.ttl")):
@@ -343,6 +460,8 @@ def asserted_graph(sources: Sources, describe_icd: Any) -> Graph:
         graph += condition_triples(record, article)
     release, xrefs = read_icd10cm(sources, (r.slug for r in records))
     graph += icd10cm_triples(release, xrefs, describe_icd)
+    mesh_release, mesh_xrefs = read_mesh(sources, (r.slug for r in records), mesh_heading)
+    graph += mesh_triples(mesh_release, mesh_xrefs)
     # Imported here: products.py builds on this module's records and rules.
     from .products import labelled_graph
 

@@ -107,6 +107,7 @@ ORGANIZATION = Namespace("https://w3id.org/ivig/id/organization/")
 CATEGORY_SCHEME = URIRef("https://w3id.org/ivig/id/scheme/categories")
 
 ICD10CM = Namespace("http://purl.bioontology.org/ontology/ICD10CM/")
+MESH = Namespace("http://id.nlm.nih.gov/mesh/")
 
 PREFIXES = {
     "ivig": str(IVIG._NS),
@@ -120,4 +121,5 @@ PREFIXES = {
     "source": str(SOURCE),
     "product": str(PRODUCT),
     "icd10cm": str(ICD10CM),
+    "mesh": str(MESH),
 }

@@ -41,7 +41,8 @@ def notes(graph: Graph, slug: str) -> str:
 
 
 def codes(graph: Graph, slug: str, match: URIRef) -> set[str]:
-    return {str(o)[len(str(ICD10CM)) :] for o in graph.objects(CONDITION[slug], match)}
+    objects = graph.objects(CONDITION[slug], match)  # MeSH descriptors share the properties
+    return {str(o)[len(str(ICD10CM)) :] for o in objects if str(o).startswith(str(ICD10CM))}
 
 
 def mechanisms(graph: Graph, slug: str) -> set[object]:

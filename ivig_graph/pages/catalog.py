@@ -17,8 +17,10 @@ from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 from rdflib.term import Node
 
+from ..curation import ICD10CM_SCHEME, ICD_NOTE_PREFIX, MESH_NOTE_PREFIX, MESH_SCHEME
 from ..explain import explain
 from ..export import FORMATS, export
+from ..sssom_export import SSSOM, sssom_tsv
 from ..stats import use_counts
 from ..store import BuiltDataset
 from ..vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH, ONTOLOGY_IRI
@@ -38,7 +40,8 @@ MATCHES = (
     ("narrow", SKOS.narrowMatch),
 )
 MATCH_ORDER = {relation: index for index, (relation, _) in enumerate(MATCHES)}
-ICD_NOTE_PREFIX = "ICD-10-CM: "
+XREF_NOTE_PREFIXES = (ICD_NOTE_PREFIX, MESH_NOTE_PREFIX)  # the note itself says which vocabulary
+VOCABULARIES = {str(ICD10CM_SCHEME): "ICD-10-CM", str(MESH_SCHEME): "MeSH"}
 # How the facets are ordered where order means something (the rest: by label).
 FACET_ORDER = {
     "FDAApproved": 0,
@@ -58,6 +61,7 @@ class About:
     lists: tuple[SourceList, ...]
     therapy: str | None  # the article's summary of what IVIG is
     icd10cm_release: str | None
+    mesh_release: str | None
     ontology_version: str | None
     date: str | None  # the ontology's dcterms:modified: the build writes no timestamps
     inferred_triples: int
@@ -213,6 +217,15 @@ class Catalog:
         self._representations[key] = data
         return data
 
+    def sssom(self) -> bytes:
+        """The cross-references as SSSOM/TSV: written once, then cached."""
+        with self._export_lock:
+            data = self._downloads.get(SSSOM)
+            if data is None:
+                data = sssom_tsv(self.dataset, self.manifest, self.version).encode("utf-8")
+                self._downloads[SSSOM] = data
+        return data
+
     def download(self, fmt: str) -> bytes:
         """The whole dataset as ``fmt``: serialised once, then cached."""
         if fmt not in FORMATS:
@@ -292,12 +305,14 @@ def _condition(
         for code in asserted.objects(node, predicate):
             if isinstance(code, URIRef):
                 notation = asserted.value(code, SKOS.notation)
+                scheme = str(asserted.value(code, SKOS.inScheme))
                 xrefs.append(
                     CrossReference(
                         relation,
                         str(notation) if notation is not None else key_of(str(code)),
                         ref(code).label,
                         str(code),
+                        VOCABULARIES.get(scheme, "ICD-10-CM"),
                     )
                 )
     kinds = tuple(
@@ -321,15 +336,26 @@ def _condition(
         kinds=kinds,
         explanation=explanation,
         sources=_refs(asserted, node, PROV.wasDerivedFrom, ref),
-        cross_references=tuple(sorted(xrefs, key=lambda x: (MATCH_ORDER[x.relation], x.code))),
-        cross_reference_notes=tuple(
-            n.removeprefix(ICD_NOTE_PREFIX) for n in notes if n.startswith(ICD_NOTE_PREFIX)
+        cross_references=tuple(
+            sorted(
+                xrefs,
+                key=lambda x: (x.vocabulary != "ICD-10-CM", MATCH_ORDER[x.relation], x.code),
+            )
         ),
-        notes=tuple(n for n in notes if not n.startswith(ICD_NOTE_PREFIX)),
+        cross_reference_notes=tuple(
+            _without_prefix(n) for n in notes if n.startswith(XREF_NOTE_PREFIXES)
+        ),
+        notes=tuple(n for n in notes if not n.startswith(XREF_NOTE_PREFIXES)),
         scope_notes=tuple(_texts(asserted, node, SKOS.scopeNote)),
         indication=_first_ref(indications),
         names=tuple(names),
     )
+
+
+def _without_prefix(note: str) -> str:
+    for prefix in XREF_NOTE_PREFIXES:
+        note = note.removeprefix(prefix)
+    return note
 
 
 def _first_ref(refs: tuple[Ref, ...]) -> Ref | None:
@@ -393,6 +419,7 @@ def _about(
         lists=tuple(s for s in sources if s.part_of is not None),
         therapy=_first(_texts(asserted, IVIG.IVIG, RDFS.comment)),
         icd10cm_release=str(release) if release else None,
+        mesh_release=_first(str(v) for v in asserted.objects(MESH_SCHEME, DCTERMS.hasVersion)),
         ontology_version=str(version) if version is not None else None,
         date=str(modified) if modified is not None else None,
         inferred_triples=inferred_triples,

@@ -31,20 +31,22 @@ class Ref:
 
 @dataclass(frozen=True)
 class CrossReference:
-    """A SKOS mapping to an ICD-10-CM code, with the code's official description."""
+    """A SKOS mapping to an ICD-10-CM code or a MeSH descriptor, with its official name."""
 
     relation: str  # exact | close | broad | narrow
     code: str
-    description: str
+    description: str  # the ICD-10-CM description or the MeSH heading
     iri: str
+    vocabulary: str = "ICD-10-CM"  # or "MeSH"
 
     @property
     def relation_label(self) -> str:
+        term = "descriptor" if self.vocabulary == "MeSH" else "code"
         return {
             "exact": "Exact match",
             "close": "Close match",
-            "broad": "Broader code",
-            "narrow": "Narrower code",
+            "broad": f"Broader {term}",
+            "narrow": f"Narrower {term}",
         }[self.relation]
 
 
@@ -67,7 +69,7 @@ class Condition:
     explanation: Explanation
     sources: tuple[Ref, ...]  # the lists of the source it came from
     cross_references: tuple[CrossReference, ...]
-    cross_reference_notes: tuple[str, ...]  # why no (or which) ICD-10-CM code fits
+    cross_reference_notes: tuple[str, ...]  # why no (or which) ICD-10-CM code or MeSH term fits
     notes: tuple[str, ...]  # other editorial notes
     scope_notes: tuple[str, ...]
     indication: Ref | None

@@ -33,6 +33,8 @@ from ..pages.browse import Selection, normalize, select
 from ..pages.describe import GRAPH_TITLES
 from ..pages.links import ONTOLOGY_PATH, href, public_iri
 from ..pages.results import from_rdflib
+from ..sssom_export import FILE_SUFFIX as SSSOM_SUFFIX
+from ..sssom_export import MEDIA_TYPE as SSSOM_MEDIA_TYPE
 from ..store import BuiltDataset
 from ..vocab import ONTOLOGY_IRI
 from .errors import error_response
@@ -220,6 +222,17 @@ def download(suffix: str) -> Response:
     filename = f"ivig-graph-{data.version}.{representation.suffix}"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return _cached(response, data, f"download:{suffix}")
+
+
+@pages.get(f"/downloads/ivig-graph.{SSSOM_SUFFIX}")
+def download_sssom() -> Response:
+    """The cross-references as an SSSOM/TSV mapping set (ivig_graph.sssom_export)."""
+    data = catalog()
+    response = Response(data.sssom(), mimetype=SSSOM_MEDIA_TYPE)
+    response.headers["Content-Type"] = _content_type(SSSOM_MEDIA_TYPE)
+    filename = f"ivig-graph-{data.version}.{SSSOM_SUFFIX}"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _cached(response, data, "download:sssom")
 
 
 # ---------------------------------------------------------------- resources
