@@ -29,7 +29,7 @@ from .vocab import PREFIXES
 
 TABLE = "table"
 DEFAULT_GRAPH_FORMAT = "turtle"
-CELL_WIDTH = 40  # longer table cells are cut to this many characters unless --full
+CELL_WIDTH = 50  # longer literals in a table are cut to this many characters unless --full
 NO_ROW_CAP = sys.maxsize
 ELLIPSIS = "\u2026"
 
@@ -118,9 +118,11 @@ def short_term(term: object) -> str:
     return "" if term is None else str(term)
 
 
-def _cut(cell: str, full: bool) -> tuple[str, bool]:
-    cell = " ".join(cell.split())  # one line per row
-    if full or len(cell) <= CELL_WIDTH:
+def _cell(term: object, full: bool) -> tuple[str, bool]:
+    """A term as a table cell, and whether it was cut (only literals are: an IRI is kept whole,
+    to be copied)."""
+    cell = " ".join(short_term(term).split())  # one line per row
+    if full or len(cell) <= CELL_WIDTH or not isinstance(term, ox.Literal):
         return cell, False
     return cell[: CELL_WIDTH - 1] + ELLIPSIS, True
 
@@ -136,7 +138,7 @@ def render_table(tsv: bytes, *, full: bool = False) -> str:
     for solution in solutions:
         row = []
         for variable in solutions.variables:
-            cell, cut = _cut(short_term(solution[variable]), full)
+            cell, cut = _cell(solution[variable], full)
             cut_any |= cut
             row.append(cell)
         rows.append(row)
@@ -146,7 +148,7 @@ def render_table(tsv: bytes, *, full: bool = False) -> str:
     lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     footer = f"({len(rows)} row{'s' if len(rows) != 1 else ''}"
     if cut_any:
-        footer += f"; cells longer than {CELL_WIDTH} characters cut, --full shows them whole"
+        footer += f"; texts longer than {CELL_WIDTH} characters cut, --full shows them whole"
     lines.append(footer + ")")
     return "\n".join(lines) + "\n"
 
