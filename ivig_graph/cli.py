@@ -14,22 +14,28 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rdflib import RDF
-
 from . import __version__
 from .build import assemble, build, check, load_inputs
+from .engine import load_store
 from .errors import IvigGraphError
-from .explain import explain
+from .explain import explain, find_condition
 from .export import FORMATS, GRAPH_CHOICES, export
 from .graph_store import AUTH_SCHEMES, DEFAULT_TIMEOUT
 from .progress import StageDisplay
 from .publish import AUTH_ENV, publish_from_args
-from .query import OUTPUT_FORMATS, format_result, run
+from .query import (
+    examples,
+    find_example,
+    fitting_formats,
+    output_formats,
+    read_query_file,
+    run_query,
+)
 from .reason import REASONERS
 from .resources import Sources
 from .sssom_export import SSSOM, sssom_tsv
 from .store import DEFAULT_DIRECTORY, BuiltDataset, load_built
-from .vocab import ASSERTED_GRAPH, CONDITION, IVIG
+from .vocab import CONDITION
 
 
 def _dataset_dir(value: str | None) -> Path:
@@ -90,9 +96,26 @@ def cmd_query(args: argparse.Namespace) -> int:
     if (args.text is None) == (args.file is None):
         print("ivig-graph query: give a query string or -f FILE (exactly one).", file=sys.stderr)
         return 2
-    text = args.text if args.text is not None else Path(args.file).read_text(encoding="utf-8")
-    dataset = load_built(_dataset_dir(args.dataset)).rdflib_dataset()
-    sys.stdout.write(format_result(run(dataset, text), args.format))
+    text = args.text if args.text is not None else read_query_file(Path(args.file))
+    return _print_answer(args, text)
+
+
+def _print_answer(args: argparse.Namespace, text: str) -> int:
+    store = load_store(load_built(_dataset_dir(args.dataset)).nquads_path)
+    sys.stdout.write(run_query(store, text, args.format, full=args.full))
+    return 0
+
+
+def cmd_queries(args: argparse.Namespace) -> int:
+    if args.action == "run":
+        return _print_answer(args, find_example(args.name).text)
+    if args.action == "show":
+        sys.stdout.write(find_example(args.name).text)
+        return 0
+    every = examples()
+    width = max(len(item.name.removesuffix(".rq")) for item in every)
+    for item in every:
+        print(f"{item.name.removesuffix('.rq'):<{width}}  {item.title}")
     return 0
 
 
@@ -119,13 +142,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     dataset = load_built(_dataset_dir(args.dataset)).rdflib_dataset()
-    condition = CONDITION[args.slug]
-    if (condition, RDF.type, IVIG.Condition) not in dataset.graph(ASSERTED_GRAPH):
-        print(f"ivig-graph explain: no condition with slug {args.slug!r}", file=sys.stderr)
-        return 2
+    condition = find_condition(dataset, args.condition)
+    slug = condition.removeprefix(str(CONDITION))
     explanation = explain(dataset, condition)
     for derivation in explanation.derivations:
-        print(f"{args.slug}: mechanism {derivation.mechanism.fragment}")
+        print(f"{slug}: mechanism {derivation.mechanism.fragment}")
         if derivation.kind_from == "label":
             cited = ", ".join(f"<{iri}>" for iri in derivation.labelled_indications)
             print(f"  because a product label says it is: {derivation.kind_label} ({cited})")
@@ -135,7 +156,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         print(f"  basis: {derivation.basis}")
     if explanation.note:
         heading = "the article states none" if explanation.derivations else "no mechanism stated"
-        print(f"{args.slug}: {heading}")
+        print(f"{slug}: {heading}")
         print(f"  note: {explanation.note}")
     return 0
 
@@ -186,7 +207,10 @@ def parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reason_check)
 
     p = commands.add_parser("explain", help="say why a condition has its mechanism (or none)")
-    p.add_argument("slug", help="the condition's slug, e.g. myasthenia-gravis")
+    p.add_argument(
+        "condition",
+        help="the condition's slug (myasthenia-gravis), IRI or name (Myasthenia gravis, GBS)",
+    )
     p.add_argument("--dataset", help=dataset_help)
     p.set_defaults(func=cmd_explain)
 
@@ -200,9 +224,18 @@ def parser() -> argparse.ArgumentParser:
     p = commands.add_parser("query", help="run a SPARQL query against the built dataset")
     p.add_argument("text", nargs="?", help="the SPARQL query")
     p.add_argument("-f", "--file", help="read the query from this file")
-    p.add_argument("--format", choices=OUTPUT_FORMATS, default="table")
-    p.add_argument("--dataset", help=dataset_help)
+    _add_output_options(p, dataset_help)
     p.set_defaults(func=cmd_query)
+
+    p = commands.add_parser("queries", help="list the example queries, show or run one by name")
+    p.set_defaults(func=cmd_queries, action="list")
+    actions = p.add_subparsers(dest="action", metavar="{list,show,run}")
+    actions.add_parser("list", help="the example queries and their titles (the default)")
+    show = actions.add_parser("show", help="print an example query's text")
+    show.add_argument("name", help="its number (05), file name or stem")
+    run = actions.add_parser("run", help="run an example query, as `query` does")
+    run.add_argument("name", help="its number (05), file name or stem")
+    _add_output_options(run, dataset_help)
 
     p = commands.add_parser("publish", help="load the dataset into a triple store and verify it")
     p.add_argument(
@@ -234,6 +267,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--dataset", help=dataset_help)
     p.set_defaults(func=cmd_serve)
     return root
+
+
+def _add_output_options(p: argparse.ArgumentParser, dataset_help: str) -> None:
+    p.add_argument(
+        "--format",
+        choices=list(output_formats()),
+        help=f"for SELECT and ASK: {fitting_formats(False)} (default: table); for CONSTRUCT "
+        f"and DESCRIBE: {fitting_formats(True)} (default: turtle)",
+    )
+    p.add_argument("--full", action="store_true", help="table: print long cells whole")
+    p.add_argument("--dataset", help=dataset_help)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

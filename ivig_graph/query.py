@@ -1,143 +1,193 @@
-"""SPARQL queries over the built dataset, for the command line and the example-query tests.
+"""``ivig-graph query``: one query through the endpoint's own guard and engine, for a terminal.
 
-Read-only and offline: updates are refused, SERVICE is refused, and FROM/FROM NAMED never fetch
-or read anything (rdflib would, by default). A query that does not parse raises ``QueryError``
-with the parser's line and column.
+A query here takes exactly the path it takes over HTTP: ``sparql_guard.inspect_query`` (refuses
+updates, ``SERVICE``, text too long or nested too deep, with the endpoint's default limits), then
+``engine.execute`` on the store ``engine.load_store`` reads from the built dataset. So the CLI and
+the endpoint give the same answers and the same refusals, word for word. There is no row cap:
+the CLI reads a local file, not a shared server.
+
+The output formats are the engine's, plus ``table`` (SELECT and ASK, for people): a format that
+cannot represent the query's answer is refused with the list of those that can. The example
+queries shipped in queries/ can be listed and run by name (``find_example``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from collections.abc import Iterator
+import difflib
+import sys
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
-import rdflib.plugins.sparql as rdflib_sparql
-from pyparsing import ParseException
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.plugins.sparql.algebra import translateQuery
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-from rdflib.plugins.sparql.sparql import Query
-from rdflib.query import Result
-from rdflib.term import Identifier
+import pyoxigraph as ox
 
+from . import formats as registry
+from .engine import QueryRequest, execute
 from .errors import QueryError
+from .pages.results import Example, example
+from .resources import Sources, example_queries
+from .sparql_guard import GuardLimits, QueryForm, inspect_query
 from .vocab import PREFIXES
 
-# Never dereference FROM / FROM NAMED IRIs: the dataset is what was built, nothing else.
-rdflib_sparql.SPARQL_LOAD_GRAPHS = False
-
-OUTPUT_FORMATS = ("table", "csv", "json")
-
-
-def _is_update(text: str) -> bool:
-    try:
-        parseUpdate(text)
-    except Exception:  # any parse failure means it is not an update
-        return False
-    return True
-
-
-def _walk(node: Any) -> Iterator[Any]:
-    yield node
-    if isinstance(node, dict):
-        for value in node.values():
-            yield from _walk(value)
-    elif isinstance(node, list | tuple):
-        for value in node:
-            yield from _walk(value)
-
-
-def parse(text: str) -> Query:
-    """Parse and translate a query; QueryError for syntax errors, updates and SERVICE."""
-    try:
-        query = translateQuery(parseQuery(text), initNs=PREFIXES)
-    except ParseException as error:
-        if _is_update(text):
-            raise QueryError("This is a SPARQL update; the graph is read-only.") from error
-        raise QueryError(
-            f"SPARQL syntax error at line {error.lineno}, column {error.col}: {error.msg}"
-        ) from error
-    except Exception as error:  # rdflib raises plain exceptions for e.g. unknown prefixes
-        raise QueryError(f"Invalid SPARQL query: {error}") from error
-    if any(getattr(part, "name", None) == "ServiceGraphPattern" for part in _walk(query.algebra)):
-        raise QueryError("SERVICE is not allowed: queries run only over this dataset.")
-    return query
-
-
-def run(dataset: Dataset, text: str) -> Result:
-    """Evaluate a SELECT, ASK, CONSTRUCT or DESCRIBE query (default graph: the union)."""
-    query = parse(text)
-    return dataset.query(query)
+TABLE = "table"
+DEFAULT_GRAPH_FORMAT = "turtle"
+CELL_WIDTH = 50  # longer literals in a table are cut to this many characters unless --full
+NO_ROW_CAP = sys.maxsize
+ELLIPSIS = "\u2026"
 
 
 @dataclass(frozen=True)
-class Table:
-    """A SELECT result as plain rows of terms."""
-
-    variables: list[str]
-    rows: list[list[Identifier | None]]
-
-
-def table(result: Result) -> Table:
-    if result.type != "SELECT":
-        raise QueryError(f"Expected a SELECT query, got {result.type}.")
-    variables = list(result.vars or [])
-    rows = [[binding.get(v) for v in variables] for binding in result.bindings]
-    return Table([str(v) for v in variables], rows)
+class OutputFormat:
+    name: str
+    label: str
+    returns_graph: bool  # True: CONSTRUCT and DESCRIBE; False: SELECT and ASK
 
 
-def _cell(term: Identifier | None) -> str:
-    if term is None:
-        return ""
-    return str(term)
+def output_formats() -> dict[str, OutputFormat]:
+    """Every ``--format`` name: ``table``, then the registry's formats (``ivig_graph.formats``)."""
+    formats = [OutputFormat(TABLE, "a text table", returns_graph=False)]
+    formats += [OutputFormat(f.name, f.label, returns_graph=False) for f in registry.RESULTS]
+    formats += [OutputFormat(f.name, f.label, returns_graph=True) for f in registry.RDF]
+    return {f.name: f for f in formats}
 
 
-def format_result(result: Result, fmt: str) -> str:
-    """Render a result: SELECT/ASK as a table, CSV or SPARQL JSON; graphs as Turtle."""
-    if result.type in ("CONSTRUCT", "DESCRIBE"):
-        graph = result.graph
-        assert isinstance(graph, Graph)
+class FormatDoesNotFit(QueryError):
+    """The ``--format`` asked for cannot represent the answer to this form of query."""
+
+
+def fitting_formats(returns_graph: bool) -> str:
+    """The names of the formats for CONSTRUCT and DESCRIBE (True) or SELECT and ASK (False)."""
+    return ", ".join(f.name for f in output_formats().values() if f.returns_graph is returns_graph)
+
+
+def choose_format(form: QueryForm | None, name: str | None) -> OutputFormat:
+    """The format to print ``form``'s answer in: ``name``, or the form's default."""
+    returns_graph = form is not None and form.returns_graph
+    if name is None:
+        return output_formats()[DEFAULT_GRAPH_FORMAT if returns_graph else TABLE]
+    fmt = output_formats().get(name)
+    if fmt is None:
+        raise FormatDoesNotFit(
+            f"Unknown format {name!r}; SELECT and ASK answer in: {fitting_formats(False)}; "
+            f"CONSTRUCT and DESCRIBE answer in: {fitting_formats(True)}."
+        )
+    if form is not None and fmt.returns_graph is not returns_graph:
+        raise FormatDoesNotFit(
+            f"--format {name} ({fmt.label}) cannot represent the answer to a {form.value} query. "
+            f"SELECT and ASK answer in: {fitting_formats(False)}; "
+            f"CONSTRUCT and DESCRIBE answer in: {fitting_formats(True)}."
+        )
+    return fmt
+
+
+def run_query(
+    store: ox.Store,
+    text: str,
+    format_name: str | None = None,
+    *,
+    full: bool = False,
+    limits: GuardLimits | None = None,
+) -> str:
+    """Guard, run and render ``text`` as the endpoint would; raise ``QueryError`` if refused."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise QueryError("The query is empty.")
+    form = inspect_query(text, limits or GuardLimits()).form
+    fmt = choose_format(form, format_name)
+    engine_key = "tsv" if fmt.name == TABLE else fmt.name
+    answer = execute(store, QueryRequest(query=text, format_key=engine_key, max_rows=NO_ROW_CAP))
+    if fmt.name == TABLE:
+        return render_table(answer.body, full=full)
+    body = answer.body.decode("utf-8")
+    return body if body.endswith("\n") or not body else body + "\n"
+
+
+# ---------------------------------------------------------------- the text table
+
+
+def short_term(term: object) -> str:
+    """An IRI as a prefixed name where one of our prefixes fits, a literal as its text."""
+    if isinstance(term, ox.NamedNode):
         for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace)
-        return graph.serialize(format="turtle")
-    if fmt == "json":
-        serialized = result.serialize(format="json") or b"{}"
-        return json.dumps(json.loads(serialized), indent=2) + "\n"
-    if result.type == "ASK":
-        return ("true" if result.askAnswer else "false") + "\n"
-    data = table(result)
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(data.variables)
-        writer.writerows([[_cell(term) for term in row] for row in data.rows])
-        return buffer.getvalue()
-    return _text_table(data)
+            if term.value.startswith(namespace):
+                return f"{prefix}:{term.value[len(namespace) :]}"
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return "" if term is None else str(term)
 
 
-def _short(term: Identifier | None) -> str:
-    if isinstance(term, URIRef):
-        text = str(term)
-        for prefix, namespace in PREFIXES.items():
-            if text.startswith(namespace):
-                return f"{prefix}:{text[len(namespace) :]}"
-        return f"<{text}>"
-    if isinstance(term, Literal):
-        return str(term)
-    return _cell(term)
+def _cell(term: object, full: bool) -> tuple[str, bool]:
+    """A term as a table cell, and whether it was cut (only literals are: an IRI is kept whole,
+    to be copied)."""
+    cell = " ".join(short_term(term).split())  # one line per row
+    if full or len(cell) <= CELL_WIDTH or not isinstance(term, ox.Literal):
+        return cell, False
+    return cell[: CELL_WIDTH - 1] + ELLIPSIS, True
 
 
-def _text_table(data: Table) -> str:
-    cells = [[_short(term) for term in row] for row in data.rows]
-    widths = [
-        max([len(name), *(len(row[i]) for row in cells)]) for i, name in enumerate(data.variables)
-    ]
-    rule = "-+-".join("-" * w for w in widths)
-    lines = [" | ".join(name.ljust(w) for name, w in zip(data.variables, widths, strict=True))]
-    lines.append(rule)
-    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
-    lines.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
+def render_table(tsv: bytes, *, full: bool = False) -> str:
+    """The engine's TSV answer as aligned columns (ASK: ``true`` or ``false``)."""
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    if isinstance(solutions, ox.QueryBoolean):
+        return f"{str(bool(solutions)).lower()}\n"
+    names = [variable.value for variable in solutions.variables]
+    cut_any = False
+    rows: list[list[str]] = []
+    for solution in solutions:
+        row = []
+        for variable in solutions.variables:
+            cell, cut = _cell(solution[variable], full)
+            cut_any |= cut
+            row.append(cell)
+        rows.append(row)
+    widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(names)]
+    lines = [" | ".join(name.ljust(w) for name, w in zip(names, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    footer = f"({len(rows)} row{'s' if len(rows) != 1 else ''}"
+    if cut_any:
+        footer += f"; texts longer than {CELL_WIDTH} characters cut, --full shows them whole"
+    lines.append(footer + ")")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- the example queries
+
+
+def examples(sources: Sources | None = None) -> list[Example]:
+    """The shipped example queries with their titles, in file-name order."""
+    return [
+        example(path.name, path.read_text(encoding="utf-8")) for path in example_queries(sources)
+    ]
+
+
+def _names_of(item: Example) -> set[str]:
+    stem = item.name.removesuffix(".rq")
+    number, _, words = stem.partition("-")
+    names = {item.name, stem, words}
+    if number.isdigit():
+        names |= {number, str(int(number))}
+    return names
+
+
+def find_example(name: str, sources: Sources | None = None) -> Example:
+    """The example query called ``name``: its number (``5``, ``05``), file name or stem."""
+    every = examples(sources)
+    wanted = name.strip().lower()
+    for item in every:
+        if wanted in _names_of(item):
+            return item
+    stems = [item.name.removesuffix(".rq") for item in every]
+    close = difflib.get_close_matches(wanted, stems, n=3, cutoff=0.4)
+    close += [stem for stem in stems if wanted and wanted in stem and stem not in close]
+    hint = f" Did you mean {', '.join(close)}?" if close else ""
+    raise QueryError(f"No example query called {name!r}.{hint} `ivig-graph queries` lists them.")
+
+
+def read_query_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise QueryError(f"Cannot read the query file {path}: {error.strerror}.") from None

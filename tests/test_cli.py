@@ -8,13 +8,11 @@ always reads ``Sources.default()``, which a test monkeypatches to return the bro
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
 import re
 import shutil
-import subprocess
 import sys
 import tomllib
 from collections import Counter
@@ -26,7 +24,6 @@ from typing import Any
 import pytest
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic
-from rdflib.namespace import SKOS
 
 from ivig_graph import cli
 from ivig_graph.build import STAGES, build
@@ -392,193 +389,7 @@ def test_errors_map_to_the_documented_exit_codes(
     assert run.err == "ivig-graph check: what went wrong; what to do\n"
 
 
-# --- query ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def fda_expected(asserted: Graph) -> set[tuple[str, str, str]]:
-    """(condition IRI, preferred name, source wording) of every FDA-approved condition."""
-    found = {
-        (str(c), str(asserted.value(c, SKOS.prefLabel)), str(asserted.value(c, IVIG.sourceLabel)))
-        for c in asserted.subjects(IVIG.approvalStatus, IVIG.FDAApproved)
-    }
-    assert len(found) == 6
-    return found
-
-
-def query_fda(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    built: BuiltDataset,
-    fmt: str,
-) -> Run:
-    monkeypatch.chdir(REPO)
-    run = run_cli(
-        capsys, "query", "-f", str(FDA_QUERY), "--format", fmt, "--dataset", str(built.directory)
-    )
-    assert run.code == 0, run.err
-    return run
-
-
-def test_query_csv(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    built: BuiltDataset,
-    fda_expected: set[tuple[str, str, str]],
-) -> None:
-    rows = list(csv.reader(io.StringIO(query_fda(capsys, monkeypatch, built, "csv").out)))
-    assert rows[0] == ["condition", "name", "sourceWording"]
-    assert {tuple(row) for row in rows[1:]} == fda_expected
-    assert len(rows) == 1 + len(fda_expected)
-    names = [row[1] for row in rows[1:]]
-    assert names == sorted(names), "the query orders by name"
-
-
-def test_query_json(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    built: BuiltDataset,
-    fda_expected: set[tuple[str, str, str]],
-) -> None:
-    document = json.loads(query_fda(capsys, monkeypatch, built, "json").out)
-    assert document["head"]["vars"] == ["condition", "name", "sourceWording"]
-    bindings = document["results"]["bindings"]
-    for binding in bindings:
-        assert binding["condition"]["type"] == "uri"
-        assert binding["name"]["type"] == "literal"
-        assert binding["name"]["xml:lang"] == "en"
-        assert binding["sourceWording"]["type"] == "literal"
-    found = {
-        (b["condition"]["value"], b["name"]["value"], b["sourceWording"]["value"]) for b in bindings
-    }
-    assert found == fda_expected
-    assert len(bindings) == len(fda_expected)
-
-
-def test_query_table(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    built: BuiltDataset,
-    fda_expected: set[tuple[str, str, str]],
-) -> None:
-    lines = query_fda(capsys, monkeypatch, built, "table").out.splitlines()
-    assert [cell.strip() for cell in lines[0].split(" | ")] == [
-        "condition",
-        "name",
-        "sourceWording",
-    ]
-    assert set(lines[1]) <= {"-", "+"}
-    assert lines[-1] == f"({len(fda_expected)} rows)"
-    rows = [tuple(cell.strip() for cell in line.split(" | ")) for line in lines[2:-1]]
-    short = {(f"condition:{iri.removeprefix(str(CONDITION))}", n, w) for iri, n, w in fda_expected}
-    assert set(rows) == short
-    assert len({len(line) for line in (lines[0], *lines[2:-1])}) == 1, "cells are padded"
-
-
-def test_query_table_rule_lines_up_with_the_columns(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, built: BuiltDataset
-) -> None:
-    header, rule = query_fda(capsys, monkeypatch, built, "table").out.splitlines()[:2]
-    separators = [match.start() + 1 for match in re.finditer(" [|] ", header)]
-    crossings = [index for index, char in enumerate(rule) if char == "+"]
-    assert crossings == separators
-    assert len(rule) == len(header)
-
-
-def test_query_text_argument_with_bound_prefixes(
-    capsys: pytest.CaptureFixture[str], built: BuiltDataset
-) -> None:
-    text = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a ivig:Condition }"
-    run = run_cli(capsys, "query", text, "--format", "csv", "--dataset", str(built.directory))
-    assert run.code == 0, run.err
-    assert list(csv.reader(io.StringIO(run.out))) == [["n"], [str(len(article.uses()))]]
-
-
-def run_query(capsys: pytest.CaptureFixture[str], built: BuiltDataset, text: str) -> Run:
-    return run_cli(capsys, "query", text, "--dataset", str(built.directory))
-
-
-def test_malformed_query_exits_2_with_line_and_column(
-    capsys: pytest.CaptureFixture[str], built: BuiltDataset
-) -> None:
-    text = "SELECT ?x WHERE {\n  ?x a ivig:Condition .\n  ?x ?y\n}"
-    run = run_query(capsys, built, text)
-    assert run.code == QueryError.exit_code == 2
-    match = re.search(r"line (\d+), column (\d+)", run.err)
-    assert match, run.err
-    assert int(match.group(1)) == 3, "the error is on the third line"
-    assert run.out == ""
-
-
-def test_update_is_refused_as_read_only(
-    capsys: pytest.CaptureFixture[str], built: BuiltDataset
-) -> None:
-    before = built.nquads_path.read_bytes()
-    run = run_query(capsys, built, "INSERT DATA { <urn:x:a> <urn:x:b> <urn:x:c> }")
-    assert run.code == 2
-    assert "read-only" in run.err
-    assert built.nquads_path.read_bytes() == before
-
-
-def test_service_is_refused(capsys: pytest.CaptureFixture[str], built: BuiltDataset) -> None:
-    text = "SELECT * WHERE { SERVICE <https://query.wikidata.org/sparql> { ?s ?p ?o } }"
-    run = run_query(capsys, built, text)
-    assert run.code == 2
-    assert "SERVICE" in run.err
-
-
-def test_query_without_a_built_dataset_exits_5(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    run = run_cli(capsys, "query", "ASK {}", "--dataset", str(tmp_path))
-    assert run.code == DatasetNotBuilt.exit_code == 5
-    assert "run `ivig-graph build`" in run.err
-    assert str(tmp_path) in run.err
-
-
-def test_dataset_directory_from_the_environment(
-    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("IVIG_GRAPH_DATASET", str(tmp_path / "nowhere"))
-    run = run_cli(capsys, "query", "ASK {}")
-    assert run.code == 5
-    assert str(tmp_path / "nowhere") in run.err
-
-
-def test_unknown_output_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as exit_:
-        cli.main(["query", "ASK {}", "--format", "xml"])
-    assert exit_.value.code == 2
-    assert "table" in capsys.readouterr().err
-
-
-def test_query_text_and_file_together_is_a_usage_error(
-    capsys: pytest.CaptureFixture[str], built: BuiltDataset
-) -> None:
-    code = cli.main(
-        ["query", "ASK {}", "-f", str(REPO / FDA_QUERY), "--dataset", str(built.directory)]
-    )
-    assert code == 2
-    assert "exactly one" in capsys.readouterr().err
-
-
-def test_console_script_answers_a_query(
-    built: BuiltDataset, fda_expected: set[tuple[str, str, str]], tmp_path: Path
-) -> None:
-    """The installed `ivig-graph` script, run from elsewhere, gives the same JSON answer."""
-    command = [console_script(), "query", "-f", str(REPO / FDA_QUERY), "--format", "json"]
-    completed = subprocess.run(
-        [*command, "--dataset", str(built.directory)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr
-    bindings = json.loads(completed.stdout)["results"]["bindings"]
-    found = {tuple(b[v]["value"] for v in ("condition", "name", "sourceWording")) for b in bindings}
-    assert found == fda_expected
+# query, queries and explain: tests/test_query_cli.py
 
 
 # --- export -----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ named Testglobulin, Subcuglobulin and Bothglobulin, pages on example.org), never
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,14 @@ from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, PROV
 from rdflib.namespace import XSD as XSD_NS
+from rdflib.query import Result
 
 from ivig_graph.build import build
+from ivig_graph.engine import load_store
 from ivig_graph.errors import CurationError
 from ivig_graph.explain import explain
 from ivig_graph.products import SCHEMA, dated, labelled_graph, read_products
-from ivig_graph.query import run
+from ivig_graph.query import run_query
 from ivig_graph.reason import reason
 from ivig_graph.resources import Sources
 from ivig_graph.store import BuiltDataset
@@ -276,11 +279,12 @@ def test_explain_says_the_kind_came_from_the_label(labelled: Dataset) -> None:
 
 
 def test_what_changed_lists_dermatomyositis_with_its_product_and_sources(
-    labelled: Dataset,
+    labelled_built: BuiltDataset,
 ) -> None:
+    answer = run_query(load_store(labelled_built.nquads_path), QUERY_16.read_text("utf-8"), "json")
     rows = [
         {str(k): v for k, v in b.items()}
-        for b in run(labelled, QUERY_16.read_text(encoding="utf-8")).bindings
+        for b in Result.parse(io.StringIO(answer), format="json").bindings
     ]
     derm = [r for r in rows if r["condition"] == DERMATOMYOSITIS]
     assert {(r["articleStatus"], r["currentStatus"]) for r in derm} == {

@@ -17,11 +17,11 @@ from rdflib.query import Result
 from ivig_graph.errors import StoreDiffers, StoreRefused
 from ivig_graph.graph_store import Credentials, GraphStore
 from ivig_graph.publish import AUTH_ENV, PublishReport, publish, publish_from_args, verify_store
-from ivig_graph.query import run
 from ivig_graph.resources import example_queries
 from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG
 
+from ..rdflib_engine import rdflib_answer
 from .conftest import graph_store
 from .engines import RunningEngine
 from .sparql_http import ask_endpoint, solutions
@@ -102,7 +102,7 @@ def test_example_query_answers_as_rdflib_does(
     path: Path, published: PublishReport, engine: RunningEngine, dataset: Dataset
 ) -> None:
     text = path.read_text(encoding="utf-8")
-    ours = run(dataset, text)
+    ours = rdflib_answer(dataset, text)
     if ours.type not in COMPARED_FORMS:
         assert ours.type == "DESCRIBE"
         return
