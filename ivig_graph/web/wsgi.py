@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -18,12 +20,16 @@ from ..store import load_built
 from . import create_app
 from .config import ServerConfig
 
+PARENT_CHECK_SECONDS = 0.5
+
 
 def app_from_environment() -> Flask:
     # Leave the terminal's process group: Ctrl+C then reaches granian's main process alone,
     # which stops this one with a single signal. Reaching both, the two signals raced inside
-    # granian's worker and could leave it hanging (seen with granian 2.8.7).
+    # granian's worker and could leave it hanging (seen with granian 2.8.7). Out of the group,
+    # this process must notice by itself when the main process is killed outright.
     os.setpgid(0, 0)
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
     configure_logging()
     built = load_built(Path(os.environ["IVIG_GRAPH_DATASET"]))
     config = ServerConfig.from_env(os.environ)
@@ -37,6 +43,12 @@ def app_from_environment() -> Flask:
         flush=True,
     )
     return app
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)  # the query workers notice in turn and exit (serve/worker.py)
 
 
 def configure_logging() -> None:

@@ -70,8 +70,9 @@ class Replica:
         return f"127.0.0.1:{self.port}"
 
     def kill(self) -> None:
-        """SIGKILL every process of the replica at once: gunicorn, its HTTP worker, the query
-        workers (as when its machine dies)."""
+        """SIGKILL the replica's process group (as when its machine dies): granian's main
+        process; its HTTP process (in a group of its own) and query workers exit when they see
+        their parent gone."""
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 

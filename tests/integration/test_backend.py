@@ -1,5 +1,5 @@
 """``ivig-graph serve --backend URL`` on real engines: the built dataset published to Oxigraph's
-server and to Virtuoso, our endpoint (gunicorn, loopback) started on each, and its answers
+server and to Virtuoso, our endpoint (granian, loopback) started on each, and its answers
 compared with the embedded store's, query by query and format by format.
 
 DESCRIBE is implementation-defined (SPARQL 1.1, 16.4): Oxigraph describes a resource by the
@@ -86,9 +86,8 @@ def string_prefix(engine: RunningEngine) -> int | None:
 
 def config() -> dict[str, str]:
     return {
-        "IVIG_RATE_LIMIT": "0",
+        "IVIG_RATE_LIMIT": "off",
         # Every request must reach the backend: answers from memory would hide what it does.
-        "IVIG_RESULT_CACHE_MB": "0",
         "IVIG_BASE_URL": BASE_URL,
         "IVIG_MAX_ROWS": str(MAX_ROWS),
     }
@@ -129,7 +128,7 @@ def reference(built: BuiltDataset) -> Iterator[FlaskClient]:
     """The same endpoint on the embedded store, in-process."""
     app = create_app(
         built,
-        ServerConfig(workers=1, rate_limit=0, base_url=BASE_URL, max_rows=MAX_ROWS),
+        ServerConfig(workers=1, rate_limit="off", base_url=BASE_URL, max_rows=MAX_ROWS),
     )
     yield app.test_client()
     app.extensions["ivig_graph"].pool.close()

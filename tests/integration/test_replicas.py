@@ -97,7 +97,7 @@ def cluster(
     directory = tmp_path_factory.mktemp("replicas")
     (public_port,) = free_ports(1)  # only to name the public URL; nginx gets its own port
     env = {
-        "IVIG_RATE_LIMIT": "0",  # one machine sends all the load
+        "IVIG_RATE_LIMIT": "off",  # one machine sends all the load
         "IVIG_BASE_URL": f"http://ivig.example:{public_port}/sparql",  # the public IRI
         "IVIG_TRUST_PROXY": "1",
     }
