@@ -16,7 +16,7 @@ from pathlib import Path
 from rdflib import RDF
 
 from . import __version__
-from .build import assemble, build, check, load_inputs
+from .build import assemble, build, load_inputs, validate_inputs
 from .errors import IvigGraphError
 from .explain import explain
 from .export import FORMATS, GRAPH_CHOICES, export
@@ -54,8 +54,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    sources = Sources.default()
-    report = check(load_inputs(sources), sources)
+    report = validate_inputs(load_inputs(Sources.default()))
     print(report.text())
     return 0 if report.conforms else 3
 
@@ -139,7 +138,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_reason_check(args: argparse.Namespace) -> int:
-    assemble(Sources.default())
+    assemble(load_inputs(Sources.default()))
     print("The data validates and the ontology is consistent.")
     return 0
 

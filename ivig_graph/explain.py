@@ -6,16 +6,17 @@ Used by ``ivig-graph explain`` and by anything that shows a condition to a perso
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from rdflib import Dataset, Literal, URIRef, Variable
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 
 from .vocab import ASSERTED_GRAPH, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH, PREFIXES
 
 RULE = "OWL 2 RL cax-sco (member of the kind's superclass restriction), then cls-hv2 (hasValue)"
 
-_DERIVATIONS = prepareQuery(
-    """
+_DERIVATIONS = """
     SELECT ?mechanism ?kind ?kindLabel ?basis WHERE {
       GRAPH ?inferred { ?condition ivig:mechanism ?mechanism }
       GRAPH ?asserted { ?condition a ?kind }
@@ -26,13 +27,17 @@ _DERIVATIONS = prepareQuery(
       }
     }
     ORDER BY ?mechanism ?kind
-    """,
-    initNs={
-        **PREFIXES,
-        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-        "owl": "http://www.w3.org/2002/07/owl#",
-    },
-)
+    """
+_NAMESPACES = {
+    **PREFIXES,
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+}
+
+
+@cache  # prepared on first use, not at import (it takes tens of milliseconds)
+def _derivations() -> Query:
+    return prepareQuery(_DERIVATIONS, initNs=_NAMESPACES)
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,7 @@ class Explanation:
 def explain(dataset: Dataset, condition: URIRef) -> Explanation:
     """The derivations of the condition's inferred mechanism(s), or its mechanism note."""
     rows = dataset.query(
-        _DERIVATIONS,
+        _derivations(),
         initBindings={
             "condition": condition,
             "inferred": INFERRED_GRAPH,

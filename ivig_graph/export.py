@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 from rdflib.compare import to_canonical_graph
 
+from .rdf_bridge import to_quads
 from .store import new_dataset
 from .vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
@@ -104,12 +105,8 @@ def _in_sorted_order(source: Graph | Dataset, fmt: ox.RdfFormat) -> bytes:
     rdflib's RDF/XML and TriG serialisers write subjects and graphs in hash-set order, which
     changes with PYTHONHASHSEED.
     """
-    if isinstance(source, Dataset):
-        data, in_format = source.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS
-    else:
-        data, in_format = source.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES
     quads = sorted(
-        ox.parse(data, format=in_format),
+        to_quads(source),
         key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
     )
     statements: list[ox.Quad] | list[ox.Triple] = (

@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset
 from rdflib.compare import to_canonical_graph
 
 from .errors import DatasetNotBuilt
@@ -70,15 +70,6 @@ class BuiltDataset:
         dataset = new_dataset()
         dataset.parse(data=self.nquads, format="nquads")
         return dataset
-
-    def graph(self, name: str) -> Graph:
-        """One named graph as a plain rdflib Graph (prefixes bound)."""
-        graph = Graph()
-        for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace)
-        for triple in self.rdflib_dataset().graph(name):
-            graph.add(triple)
-        return graph
 
 
 def write_built(dataset: Dataset, directory: Path, manifest: dict[str, Any]) -> BuiltDataset:
