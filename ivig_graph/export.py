@@ -19,7 +19,7 @@ from rdflib import Dataset, Graph
 from rdflib.compare import to_canonical_graph
 
 from .rdf_bridge import to_quads
-from .store import new_dataset
+from .store import new_dataset, sorted_lines
 from .vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
 # format name -> (rdflib serializer, media type, file suffix, keeps graph names)
@@ -80,10 +80,6 @@ def merged(dataset: Dataset, graph: str) -> Graph:
     return result
 
 
-def _sorted_lines(data: bytes) -> bytes:
-    return b"".join(sorted(set(line for line in data.splitlines(keepends=True) if line.strip())))
-
-
 def _json_key(node: Any) -> str:
     return json.dumps(node, sort_keys=True, ensure_ascii=False)
 
@@ -135,5 +131,5 @@ def export(dataset: Dataset, fmt: str = "turtle", graph: str = "all") -> bytes:
         return _in_sorted_order(source, OXIGRAPH_FORMATS[fmt])
     data = source.serialize(format=serializer, encoding="utf-8")
     if fmt in ("ntriples", "nquads"):
-        return _sorted_lines(data)
+        return sorted_lines(data)
     return data

@@ -40,9 +40,12 @@ def canonical_nquads(dataset: Dataset) -> bytes:
         target = canonical.graph(name)
         for triple in to_canonical_graph(dataset.graph(name)):
             target.add(triple)
-    text = canonical.serialize(format="nquads", encoding="utf-8")
-    lines = sorted(set(text.splitlines(keepends=True)))
-    return b"".join(line for line in lines if line.strip())
+    return sorted_lines(canonical.serialize(format="nquads", encoding="utf-8"))
+
+
+def sorted_lines(data: bytes) -> bytes:
+    """N-Triples or N-Quads in canonical order: each distinct statement once, lines sorted."""
+    return b"".join(sorted(set(line for line in data.splitlines(keepends=True) if line.strip())))
 
 
 @dataclass(frozen=True)
