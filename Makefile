@@ -11,7 +11,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 INPUTS := $(shell find ontology data -type f 2>/dev/null) $(wildcard ivig_graph/*.py)
 
-.PHONY: help install build run test lint format clean engines browser bench
+.PHONY: help install build run check test lint format clean engines browser bench
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,6 +44,9 @@ engines: install ## Install the servers the integration tests run (Oxigraph, Vir
 
 browser: install ## Install Chromium (apt) and Playwright (PyPI) for the browser tests
 	PYTHON=$(BIN)/python bash scripts/browser/install.sh
+
+check: lint ## Quick loop: lint, then the fast tests (-m "not slow"); pip installs only, no apt
+	$(BIN)/pytest -m "not slow" -q
 
 test: install engines browser ## Install everything and run all tests (lint included)
 	$(BIN)/ruff check ivig_graph tests

@@ -32,7 +32,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -40,14 +40,13 @@ from rdflib import Graph
 from report import render  # bench/report.py, beside this script
 
 from ivig_graph import icd10cm
-from ivig_graph.build import Inputs, load_inputs, manifest_for
+from ivig_graph.build import dataset_of, load_inputs, manifest_for
 from ivig_graph.reason import reason
 from ivig_graph.resources import Sources
 from ivig_graph.sparql_guard import inspect_query
-from ivig_graph.store import BuiltDataset, load_built, new_dataset, write_built
+from ivig_graph.store import BuiltDataset, load_built, write_built
 from ivig_graph.synthetic import scaled_asserted
 from ivig_graph.validate import validate
-from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -562,11 +561,11 @@ def measure_scale(scale: int, work: Path, owlrl_max_scale: int) -> dict[str, obj
     row: dict[str, object] = {"scale": scale}
     started = time.perf_counter()
     base = load_inputs(sources)
-    inputs = Inputs(base.ontology, base.shapes, scaled_asserted(scale, sources))
+    inputs = replace(base, asserted=scaled_asserted(scale, sources))
     row["asserted_triples"] = len(inputs.asserted)
     row["generate_s"] = round(time.perf_counter() - started, 2)
     started = time.perf_counter()
-    report = validate(inputs.ontology + inputs.asserted, sources)
+    report = validate(inputs.ontology + inputs.asserted, inputs.shapes, inputs.checks)
     row["validate_s"] = round(time.perf_counter() - started, 2)
     row["valid"] = report.conforms
     started = time.perf_counter()
@@ -579,15 +578,9 @@ def measure_scale(scale: int, work: Path, owlrl_max_scale: int) -> dict[str, obj
         row["reason_owlrl_s"] = round(time.perf_counter() - started, 2)
         row["rules_equal_owlrl"] = set(by_owlrl) == set(inferred)
     started = time.perf_counter()
-    combined = new_dataset()
-    for name, graph in (
-        (ONTOLOGY_GRAPH, inputs.ontology + inputs.shapes),
-        (ASSERTED_GRAPH, inputs.asserted),
-        (INFERRED_GRAPH, inferred),
-    ):
-        target = combined.graph(name)
-        target += graph
-    built = write_built(combined, work / f"scale-{scale}", manifest_for(combined, sources))
+    combined = dataset_of(inputs, inferred)
+    manifest = manifest_for(combined, inputs.source_sha256)
+    built = write_built(combined, work / f"scale-{scale}", manifest)
     row["write_s"] = round(time.perf_counter() - started, 2)
     server = start_ivig(built, work, cache=False)
     try:

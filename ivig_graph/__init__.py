@@ -5,4 +5,9 @@ The pipeline is one module a stage: ``curation`` (data/ -> asserted graph), ``va
 ``export`` and ``query``; ``cli`` and ``web`` are thin shells over them.
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError, version
+
+try:  # the one version source is pyproject.toml; an installed package carries it
+    __version__ = version("ivig-graph")
+except PackageNotFoundError:  # a source tree on sys.path that was never installed
+    __version__ = "0+unknown"

@@ -1,7 +1,9 @@
-"""The pipeline: load -> validate -> reason -> write, giving the dataset of three named graphs.
+"""The pipeline: load -> validate -> reason -> validate -> dataset -> write.
 
-``assemble`` is the pure core (inputs in, rdflib Dataset out); ``build`` adds writing the
-artifact. Both report each stage to an optional ``Progress`` callback, which the CLI renders.
+``build`` is the orchestrator and the only place that does I/O: it reads every input once
+(``load_inputs``), hands the values to ``assemble`` (validate -> reason -> validate -> dataset,
+pure: graphs in, an rdflib Dataset out) and writes the result. Each stage is reported to an
+optional ``Progress`` callback, which the CLI renders.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .reason import reason
 from .resources import Sources
 from .stats import graph_statistics, use_counts
 from .store import BuiltDataset, new_dataset, write_built
-from .validate import ValidationReport, validate
+from .validate import Check, ValidationReport, validate
 from .vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH
 
 STAGES = ("load", "validate", "reason", "write")
@@ -45,68 +47,73 @@ def _stage(progress: Progress, name: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class Inputs:
-    """What the build reads: the ontology, the shapes (part of the ontology graph) and the data."""
+    """Everything the build reads, read once: the ontology, its shapes and QC checks, the data."""
 
     ontology: Graph
     shapes: Graph
+    checks: tuple[Check, ...]
     asserted: Graph
+    source_sha256: str  # of the source article, for the manifest
+
+
+def read_checks(directory: Path) -> tuple[Check, ...]:
+    """The QC checks, ``*-violation.rq`` in ``directory``, sorted by file name."""
+    paths = sorted(directory.glob("*-violation.rq"))
+    return tuple(Check(path.name, path.read_text(encoding="utf-8")) for path in paths)
 
 
 def load_inputs(sources: Sources) -> Inputs:
-    ontology = Graph().parse(sources.ontology_file, format="turtle")
-    shapes = Graph().parse(sources.shapes_file, format="turtle")
-    return Inputs(ontology, shapes, asserted_graph(sources, icd10cm.describe))
+    """Read every hand-edited input: the one place the build reads files."""
+    return Inputs(
+        ontology=Graph().parse(sources.ontology_file, format="turtle"),
+        shapes=Graph().parse(sources.shapes_file, format="turtle"),
+        checks=read_checks(sources.checks),
+        asserted=asserted_graph(sources, icd10cm.describe),
+        source_sha256=hashlib.sha256(sources.article.read_bytes()).hexdigest(),
+    )
 
 
-def check(inputs: Inputs, sources: Sources, inferred: Graph | None = None) -> ValidationReport:
-    """Validate the data together with the ontology (and, after reasoning, what was inferred)."""
-    data = Graph()
-    data += inputs.ontology
-    data += inputs.asserted
-    if inferred is not None:
-        data += inferred
-    return validate(data, sources)
+def validate_inputs(inputs: Inputs) -> ValidationReport:
+    """The asserted data with the ontology, before reasoning, against the shapes and checks."""
+    return validate(inputs.ontology + inputs.asserted, inputs.shapes, inputs.checks)
 
 
-def _fail_unless_conforms(report: ValidationReport) -> None:
+def _require_valid(data: Graph, inputs: Inputs) -> None:
+    report = validate(data, inputs.shapes, inputs.checks)
     if not report.conforms:
         raise ValidationFailed(report.text())
 
 
-def assemble(
-    sources: Sources | None = None, progress: Progress = _quiet, reasoner: str = "owlrl"
-) -> Dataset:
-    """Load, validate and reason: the dataset with its ontology, asserted and inferred graphs."""
-    sources = sources or Sources.default()
-    with _stage(progress, "load"):
-        inputs = load_inputs(sources)
-    return assemble_inputs(inputs, sources, progress, reasoner)
-
-
-def assemble_inputs(
-    inputs: Inputs, sources: Sources, progress: Progress = _quiet, reasoner: str = "owlrl"
-) -> Dataset:
-    """Validate and reason over loaded inputs (the real data, or a synthetic graph)."""
+def assemble(inputs: Inputs, progress: Progress = _quiet, reasoner: str = "owlrl") -> Dataset:
+    """Validate, reason, validate again: the dataset of ontology, asserted and inferred graphs."""
     with _stage(progress, "validate"):
-        _fail_unless_conforms(check(inputs, sources))
+        data = inputs.ontology + inputs.asserted  # pySHACL takes one data graph
+        _require_valid(data, inputs)
     with _stage(progress, "reason"):
         inferred = reason(inputs.ontology, inputs.asserted, reasoner)
         # The checks again, now over the inferred mechanisms (e.g. no condition gets both).
-        _fail_unless_conforms(check(inputs, sources, inferred))
+        data += inferred
+        _require_valid(data, inputs)
+    return dataset_of(inputs, inferred)
+
+
+def dataset_of(inputs: Inputs, inferred: Graph) -> Dataset:
+    """The three named graphs; the shapes are part of the ontology graph."""
     dataset = new_dataset()
-    ontology_graph = dataset.graph(ONTOLOGY_GRAPH)
-    ontology_graph += inputs.ontology
-    ontology_graph += inputs.shapes
-    asserted_named = dataset.graph(ASSERTED_GRAPH)
-    asserted_named += inputs.asserted
-    inferred_named = dataset.graph(INFERRED_GRAPH)
-    inferred_named += inferred
+    parts = {
+        ONTOLOGY_GRAPH: (inputs.ontology, inputs.shapes),
+        ASSERTED_GRAPH: (inputs.asserted,),
+        INFERRED_GRAPH: (inferred,),
+    }
+    for name, graphs in parts.items():
+        named = dataset.graph(name)
+        for graph in graphs:
+            named += graph
     return dataset
 
 
-def manifest_for(dataset: Dataset, sources: Sources) -> dict[str, object]:
+def manifest_for(dataset: Dataset, source_sha256: str) -> dict[str, object]:
     """What a client may want to know about the build; no timestamps (builds are reproducible)."""
-    article = sources.article.read_bytes()
     icd_release = _icd_release(dataset)
     return {
         "generator": f"ivig-graph {__version__}",
@@ -114,10 +121,10 @@ def manifest_for(dataset: Dataset, sources: Sources) -> dict[str, object]:
         "counts": use_counts(dataset),
         "source": {
             "file": "data/source/ivig-article.txt",
-            "sha256": hashlib.sha256(article).hexdigest(),
+            "sha256": source_sha256,
         },
         "icd10cm_release": icd_release,
-        "mapping_dates": mapping_dates(sources),
+        "mapping_dates": mapping_dates(dataset.graph(ASSERTED_GRAPH)),
     }
 
 
@@ -132,9 +139,10 @@ def build(
     progress: Progress = _quiet,
     reasoner: str = "owlrl",
 ) -> BuiltDataset:
-    """Run the whole pipeline and write the built dataset to ``directory``."""
-    sources = sources or Sources.default()
-    dataset = assemble(sources, progress, reasoner)
+    """The whole pipeline, with its I/O at the two ends: read the inputs, write the dataset."""
+    with _stage(progress, "load"):
+        inputs = load_inputs(sources or Sources.default())
+    dataset = assemble(inputs, progress, reasoner)
     with _stage(progress, "write"):
-        built = write_built(dataset, directory, manifest_for(dataset, sources))
-    return built
+        manifest = manifest_for(dataset, inputs.source_sha256)
+        return write_built(dataset, directory, manifest)

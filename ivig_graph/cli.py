@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import __version__
-from .build import assemble, build, check, load_inputs
+from .build import assemble, build, load_inputs, validate_inputs
 from .engine import load_store
 from .errors import IvigGraphError
 from .explain import explain, find_condition
@@ -69,8 +69,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    sources = Sources.default()
-    report = check(load_inputs(sources), sources)
+    report = validate_inputs(load_inputs(Sources.default()))
     print(report.text())
     return 0 if report.conforms else 3
 
@@ -176,7 +175,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_reason_check(args: argparse.Namespace) -> int:
-    assemble(Sources.default())
+    assemble(load_inputs(Sources.default()))
     print("The data validates and the ontology is consistent.")
     return 0
 

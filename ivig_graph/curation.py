@@ -241,8 +241,11 @@ def read_conditions(sources: Sources) -> list[ConditionRecord]:
     return records
 
 
-def read_icd10cm(sources: Sources, slugs: Iterable[str]) -> tuple[str, list[IcdXref]]:
-    """Read data/icd10cm.toml: the release and one cross-reference entry per condition."""
+def read_icd10cm(
+    sources: Sources, slugs: Iterable[str]
+) -> tuple[str, list[IcdXref], dt.date | None]:
+    """Read data/icd10cm.toml: the release, one cross-reference entry per condition, and the
+    date the mappings were curated."""
     path = sources.data / "icd10cm.toml"
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -278,13 +281,14 @@ def read_icd10cm(sources: Sources, slugs: Iterable[str]) -> tuple[str, list[IcdX
     release = document.get("release")
     if not isinstance(release, str) or not release:
         problems.add(str(path), "missing 'release'", "Name the ICD-10-CM release checked against.")
+    curated = _curated(document, path, problems)
     problems.raise_if_any(path)
-    return str(release), xrefs
+    return str(release), xrefs, curated
 
 
 def read_mesh(
     sources: Sources, slugs: Iterable[str], heading: Callable[[str], str | None]
-) -> tuple[str, list[MeshXref]]:
+) -> tuple[str, list[MeshXref], dt.date | None]:
     """Read data/mesh.toml: the release and one entry per condition; ``heading(ui)`` is the
     descriptor's preferred heading in the shipped list, or None if the list has no such UI."""
     path = sources.data / "mesh.toml"
@@ -335,20 +339,27 @@ def read_mesh(
     release = document.get("release")
     if not isinstance(release, str) or not release:
         problems.add(str(path), "missing 'release'", "Name the MeSH list checked against.")
+    curated = _curated(document, path, problems)
     problems.raise_if_any(path)
-    return str(release), xrefs
+    return str(release), xrefs, curated
 
 
-def mapping_dates(sources: Sources) -> dict[str, str]:
-    """When each vocabulary's cross-references were curated: the ``curated`` date of its file."""
+def _curated(document: dict[str, Any], path: Path, problems: Problems) -> dt.date | None:
+    """The ``curated`` date of a mapping file (when its mappings were last curated)."""
+    curated = document.get("curated")
+    if curated is not None and not isinstance(curated, dt.date):
+        problems.add(str(path), "'curated' must be a TOML date", "e.g. curated = 2026-12-01")
+        return None
+    return curated
+
+
+def mapping_dates(graph: Graph) -> dict[str, str]:
+    """When each vocabulary's cross-references were curated, as the built graph records it."""
     dates = {}
-    for vocabulary, name in (("ICD-10-CM", "icd10cm.toml"), ("MeSH", "mesh.toml")):
-        path = sources.data / name
-        curated = tomllib.loads(path.read_text(encoding="utf-8")).get("curated")
-        if curated is not None and not isinstance(curated, dt.date):
-            raise CurationError(f"{path}: 'curated' must be a TOML date (e.g. 2026-12-01).")
+    for vocabulary, scheme in (("ICD-10-CM", ICD10CM_SCHEME), ("MeSH", MESH_SCHEME)):
+        curated = graph.value(scheme, DCTERMS.modified)
         if curated is not None:
-            dates[vocabulary] = curated.isoformat()
+            dates[vocabulary] = str(curated)
     return dates
 
 
@@ -458,10 +469,15 @@ def asserted_graph(
     records = read_conditions(sources)
     for record in records:
         graph += condition_triples(record, article)
-    release, xrefs = read_icd10cm(sources, (r.slug for r in records))
+    release, xrefs, icd_curated = read_icd10cm(sources, (r.slug for r in records))
     graph += icd10cm_triples(release, xrefs, describe_icd)
-    mesh_release, mesh_xrefs = read_mesh(sources, (r.slug for r in records), mesh_heading)
+    mesh_release, mesh_xrefs, mesh_curated = read_mesh(
+        sources, (r.slug for r in records), mesh_heading
+    )
     graph += mesh_triples(mesh_release, mesh_xrefs)
+    for scheme, curated in ((ICD10CM_SCHEME, icd_curated), (MESH_SCHEME, mesh_curated)):
+        if curated is not None:
+            graph.add((scheme, DCTERMS.modified, Literal(curated.isoformat(), datatype=XSD.date)))
     # Imported here: products.py builds on this module's records and rules.
     from .products import labelled_graph
 

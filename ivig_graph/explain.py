@@ -12,11 +12,13 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from rdflib import RDF, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.namespace import SKOS
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.sparql import Query
 
 from .errors import QueryError
 from .vocab import ASSERTED_GRAPH, CONDITION, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH, PREFIXES
@@ -30,8 +32,7 @@ LABEL_RULE = (
 ARTICLE = "article"
 LABEL = "label"
 
-_DERIVATIONS = prepareQuery(
-    """
+_DERIVATIONS = """
     SELECT ?mechanism ?kind ?kindLabel ?basis WHERE {
       GRAPH ?inferred { ?condition ivig:mechanism ?mechanism }
       GRAPH ?asserted { ?condition a ?kind }
@@ -42,13 +43,17 @@ _DERIVATIONS = prepareQuery(
       }
     }
     ORDER BY ?mechanism ?kind
-    """,
-    initNs={
-        **PREFIXES,
-        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-        "owl": "http://www.w3.org/2002/07/owl#",
-    },
-)
+    """
+_NAMESPACES = {
+    **PREFIXES,
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+}
+
+
+@cache  # prepared on first use, not at import (it takes tens of milliseconds)
+def _derivations() -> Query:
+    return prepareQuery(_DERIVATIONS, initNs=_NAMESPACES)
 
 
 # Kinds stated by a product label: the labelled indications that state them, and their sources.
@@ -100,7 +105,7 @@ class Explanation:
 def explain(dataset: Dataset, condition: URIRef) -> Explanation:
     """The derivations of the condition's inferred mechanism(s), or its mechanism note."""
     rows = dataset.query(
-        _DERIVATIONS,
+        _derivations(),
         initBindings={
             "condition": condition,
             "inferred": INFERRED_GRAPH,

@@ -24,7 +24,8 @@ from rdflib.compare import to_canonical_graph
 
 from . import formats
 from .formats import Format
-from .store import new_dataset
+from .rdf_bridge import to_quads
+from .store import new_dataset, sorted_lines
 from .vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH, PREFIXES
 
 FORMATS: Mapping[str, Format] = {fmt.name: fmt for fmt in formats.RDF}
@@ -92,10 +93,6 @@ def canonical(source: Graph) -> Graph:
     return result
 
 
-def _sorted_lines(data: bytes) -> bytes:
-    return b"".join(sorted(set(line for line in data.splitlines(keepends=True) if line.strip())))
-
-
 def _json_key(node: Any) -> str:
     return json.dumps(node, sort_keys=True, ensure_ascii=False)
 
@@ -124,12 +121,8 @@ def _in_sorted_order(source: Graph | Dataset, fmt: ox.RdfFormat) -> bytes:
     rdflib's RDF/XML and TriG serialisers write subjects and graphs in hash-set order, which
     changes with PYTHONHASHSEED.
     """
-    if isinstance(source, Dataset):
-        data, in_format = source.serialize(format="nquads", encoding="utf-8"), ox.RdfFormat.N_QUADS
-    else:
-        data, in_format = source.serialize(format="nt", encoding="utf-8"), ox.RdfFormat.N_TRIPLES
     quads = sorted(
-        ox.parse(data, format=in_format),
+        to_quads(source),
         key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)),
     )
     statements: list[ox.Quad] | list[ox.Triple] = (
@@ -149,7 +142,7 @@ def _serialize(source: Graph | Dataset, fmt: Format) -> bytes:
         return _in_sorted_order(source, fmt.engine)
     data = source.serialize(format=fmt.rdflib, encoding="utf-8")
     if fmt in (formats.N_TRIPLES, formats.N_QUADS):
-        return _sorted_lines(data)
+        return sorted_lines(data)
     return data
 
 

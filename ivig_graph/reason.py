@@ -29,7 +29,6 @@ inferred graph many times faster and falls back to owlrl for constructs it does 
 
 from __future__ import annotations
 
-import owlrl
 from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -67,7 +66,6 @@ REFLEXIVE_PREDICATES = frozenset(
         RDFS.subPropertyOf,
     }
 )
-OWLRL_ERROR = URIRef("http://www.daml.org/2002/03/agents/agent-ont#error")
 
 
 def _in_w3c_vocabulary(node: Node) -> bool:
@@ -88,6 +86,10 @@ def is_useful(triple: tuple[Node, Node, Node]) -> bool:
 
 def owl_rl_closure(ontology: Graph, asserted: Graph) -> Graph:
     """The full OWL 2 RL closure of ontology + asserted facts, as owlrl computes it."""
+    # owlrl is imported where it is used: importing it costs a tenth of a second that commands
+    # which never reason (serve, query) should not pay.
+    import owlrl
+
     closure = Graph()
     closure += ontology
     closure += asserted
@@ -98,8 +100,10 @@ def owl_rl_closure(ontology: Graph, asserted: Graph) -> Graph:
 
 
 def inconsistencies(closure: Graph) -> list[str]:
-    """The inconsistencies owlrl recorded in its closure (as triples)."""
-    return sorted(str(message) for message in closure.objects(None, OWLRL_ERROR))
+    """The inconsistencies owlrl recorded in its closure, as (message, ERRNS.error, text)."""
+    from owlrl.Namespaces import ERRNS
+
+    return sorted(str(message) for message in closure.objects(None, ERRNS.error))
 
 
 def useful_inferences(closure: Graph, ontology: Graph, asserted: Graph) -> Graph:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import Graph
 
+from .rdf_bridge import to_graph, to_store
+
 PREFIXES = """
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -116,10 +118,7 @@ class RuleReasoner:
     """The input graphs in an Oxigraph store, ready to be checked and closed under the rules."""
 
     def __init__(self, *graphs: Graph) -> None:
-        self.store = ox.Store()
-        for graph in graphs:
-            data = graph.serialize(format="nt", encoding="utf-8")
-            self.store.load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=INPUT)
+        self.store = to_store(*graphs, graph_name=INPUT)
 
     def _select(self, query: str) -> list[ox.QuerySolution]:
         solutions = self.store.query(query, use_default_graph_as_union=True)
@@ -155,7 +154,7 @@ class RuleReasoner:
         """What the rules added to the input (IRI subjects, no blank-node objects)."""
         triples = self.store.query(NEW_TRIPLES)
         assert isinstance(triples, ox.QueryTriples)
-        return Graph().parse(data=triples.serialize(format=ox.RdfFormat.N_TRIPLES), format="nt")
+        return to_graph(triples)
 
     def members_of_nothing(self) -> list[str]:
         return sorted(str(solution["x"].value) for solution in self._select(NOTHING))

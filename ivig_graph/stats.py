@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import PROV
 
 from .vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG
@@ -26,16 +27,14 @@ def graph_statistics(graph: Graph) -> dict[str, int]:
 
 def use_counts(dataset: Dataset) -> dict[str, dict[str, int]]:
     """Conditions per source list, category, approval status and mechanism, and inferred triples."""
-    union = Graph()
-    for name in GRAPHS:
-        union += dataset.graph(name)
+    union = ReadOnlyGraphAggregate([dataset.graph(name) for name in GRAPHS])  # a view, no copy
     asserted = dataset.graph(ASSERTED_GRAPH)
     conditions = sorted(set(asserted.subjects(RDF.type, IVIG.Condition)), key=str)
 
     def tally(predicate: URIRef, graph: Graph) -> dict[str, int]:
         counts: Counter[str] = Counter()
         for condition in conditions:
-            values = list(graph.objects(condition, predicate))
+            values = set(graph.objects(condition, predicate))  # a value in two graphs: once
             for value in values:
                 counts[_fragment(value)] += 1
             if not values:

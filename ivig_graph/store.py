@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from rdflib import Dataset, Graph
+from rdflib import Dataset
 from rdflib.compare import to_canonical_graph
 
 from .errors import DatasetNotBuilt
@@ -40,9 +40,12 @@ def canonical_nquads(dataset: Dataset) -> bytes:
         target = canonical.graph(name)
         for triple in to_canonical_graph(dataset.graph(name)):
             target.add(triple)
-    text = canonical.serialize(format="nquads", encoding="utf-8")
-    lines = sorted(set(text.splitlines(keepends=True)))
-    return b"".join(line for line in lines if line.strip())
+    return sorted_lines(canonical.serialize(format="nquads", encoding="utf-8"))
+
+
+def sorted_lines(data: bytes) -> bytes:
+    """N-Triples or N-Quads in canonical order: each distinct statement once, lines sorted."""
+    return b"".join(sorted(set(line for line in data.splitlines(keepends=True) if line.strip())))
 
 
 @dataclass(frozen=True)
@@ -70,15 +73,6 @@ class BuiltDataset:
         dataset = new_dataset()
         dataset.parse(data=self.nquads, format="nquads")
         return dataset
-
-    def graph(self, name: str) -> Graph:
-        """One named graph as a plain rdflib Graph (prefixes bound)."""
-        graph = Graph()
-        for prefix, namespace in PREFIXES.items():
-            graph.bind(prefix, namespace)
-        for triple in self.rdflib_dataset().graph(name):
-            graph.add(triple)
-        return graph
 
 
 def write_built(dataset: Dataset, directory: Path, manifest: dict[str, Any]) -> BuiltDataset:

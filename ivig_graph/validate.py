@@ -1,25 +1,33 @@
 """Validation: SHACL shapes (pySHACL) and QC queries, as data -- a report, not an exception.
 
-``validate(data, sources)`` runs ontology/shapes.ttl over the data and every
-ontology/checks/*-violation.rq query (any row is a violation naming its resource). The build
-turns a non-conforming report into ``ValidationFailed``; the CLI prints the report and exits 3.
+``validate(data, shapes, checks)`` runs the shapes (ontology/shapes.ttl) over the data and every
+QC check (ontology/checks/*-violation.rq: any row is a violation naming its resource). It takes
+values and reads no file: ``build.load_inputs`` reads them once. The build turns a
+non-conforming report into ``ValidationFailed``; the CLI prints the report and exits 3.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import pyoxigraph as ox
-from pyshacl import validate as shacl_validate
-from rdflib import RDF, BNode, Graph, Namespace, URIRef
+from rdflib import RDF, BNode, Graph, URIRef
+from rdflib.namespace import SH
 from rdflib.term import Node
 
-from .resources import Sources
+from .rdf_bridge import to_store
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
-SHAPES = Namespace("https://w3id.org/ivig/shapes#")
+
+@dataclass(frozen=True)
+class Check:
+    """One QC query: its file name (the rule a violation names) and its SPARQL text.
+
+    The query selects ``?resource ?message``; every row is a violation.
+    """
+
+    name: str
+    query: str
 
 
 @dataclass(frozen=True, order=True)
@@ -70,16 +78,18 @@ def rule_name(shape: Node, shapes: Graph) -> str:
     return f"{owner_name} {path_name}"
 
 
-def load_shapes(sources: Sources) -> Graph:
-    shapes = Graph()
-    shapes.parse(sources.shapes_file, format="turtle")
-    shapes.bind("shapes", SHAPES)
-    return shapes
-
-
 def shape_violations(data: Graph, shapes: Graph) -> list[Violation]:
+    # pySHACL is imported here, not at module import: it takes a tenth of a second, and
+    # commands that never validate (serve, query) import this module through build.
+    from pyshacl import validate as shacl_validate
+
+    # pySHACL adds two axioms to the shapes graph it is given (owl:Class rdfs:subClassOf
+    # rdfs:Class, ...): it gets a copy, so the caller's shapes (part of the built ontology
+    # graph) stay as they were read.
+    shapes_copy = Graph()
+    shapes_copy += shapes
     conforms, results, _ = shacl_validate(
-        data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=False
+        data, shacl_graph=shapes_copy, inference="none", abort_on_first=False, allow_warnings=False
     )
     if conforms:
         return []
@@ -101,21 +111,16 @@ def shape_violations(data: Graph, shapes: Graph) -> list[Violation]:
     return violations
 
 
-def check_files(sources: Sources) -> list[Path]:
-    return sorted(sources.checks.glob("*-violation.rq"))
-
-
-def check_violations(data: Graph, checks: Iterable[Path]) -> list[Violation]:
+def check_violations(data: Graph, checks: Sequence[Check]) -> list[Violation]:
     """Run each QC query; every row (?resource ?message) is a violation of that check.
 
     The checks run on Oxigraph: rdflib's evaluator joins by nested loops, which made the
     duplicate-name check quadratic (39 s at 10x the real graph, against well under a second).
     """
-    store = ox.Store()
-    store.load(data.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    store = to_store(data)
     violations = []
     for check in checks:
-        solutions = store.query(check.read_text(encoding="utf-8"))
+        solutions = store.query(check.query)
         assert isinstance(solutions, ox.QuerySolutions)
         for solution in solutions:
             resource, message = solution["resource"], solution["message"]
@@ -128,11 +133,8 @@ def _text(term: object) -> str:
     return str(value) if value is not None else str(term)
 
 
-def validate(data: Graph, sources: Sources | None = None) -> ValidationReport:
+def validate(data: Graph, shapes: Graph, checks: Sequence[Check]) -> ValidationReport:
     """Validate ``data`` (asserted facts together with the ontology) against shapes and checks."""
-    sources = sources or Sources.default()
-    shapes = load_shapes(sources)
-    checks = check_files(sources)
     violations = shape_violations(data, shapes) + check_violations(data, checks)
     named_shapes = set(shapes.subjects(RDF.type, SH.NodeShape)) | set(
         shapes.subjects(RDF.type, SH.PropertyShape)

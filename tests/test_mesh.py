@@ -187,7 +187,7 @@ def test_a_condition_without_an_entry_is_named(sources_copy: Sources) -> None:
 
 
 def test_the_real_file_reads_cleanly() -> None:
-    release, xrefs = read_mesh(
+    release, xrefs, _ = read_mesh(
         Sources.at(REPO), (r.slug for r in read_conditions(Sources.at(REPO))), mesh.heading
     )
     assert len(xrefs) == 102 and "2026-01-27" in release

@@ -106,3 +106,33 @@ def test_is_useful_drops_noise() -> None:
     assert not is_useful((x, RDF.type, OWL.Thing))
     assert not is_useful((OWL.Thing, RDF.type, OWL.Class))
     assert not is_useful((IVIG.Condition, RDFS.subClassOf, IVIG.Condition))
+
+
+INLINE = """
+@prefix ex: <https://example.org/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+"""
+
+
+@pytest.mark.parametrize("reasoner", ["owlrl", "rules"])
+def test_reason_takes_graphs_and_returns_what_is_new(reasoner: str) -> None:
+    ontology = Graph().parse(
+        data=INLINE + "ex:Child rdfs:subClassOf ex:Parent . ex:Parent a owl:Class .",
+        format="turtle",
+    )
+    asserted = Graph().parse(data=INLINE + "ex:x a ex:Child .", format="turtle")
+    inferred = reason(ontology, asserted, reasoner)
+    ex = "https://example.org/"
+    assert set(inferred) == {(URIRef(f"{ex}x"), RDF.type, URIRef(f"{ex}Parent"))}
+
+
+def test_owlrls_own_inconsistency_report_fails_the_build() -> None:
+    # owlrl records the clash in its closure under its error namespace; reason raises on it.
+    data = Graph().parse(
+        data=INLINE + "ex:a owl:sameAs ex:b . ex:a owl:differentFrom ex:b .", format="turtle"
+    )
+    with pytest.raises(InconsistentOntology) as caught:
+        reason(Graph(), data, "owlrl")
+    assert "'sameAs' and 'differentFrom' cannot be used" in str(caught.value)
+    assert "(https://example.org/a, https://example.org/b)" in str(caught.value)

@@ -103,12 +103,3 @@ class SourceList:
     part_of: Ref | None
     source_line: int | None
     members: tuple[Ref, ...]  # the conditions curated from it, by name
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One statement shown to a person: a property and a value, said in words."""
-
-    property: Ref
-    value: str
-    link: Ref | None = None
