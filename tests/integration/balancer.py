@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..web.conftest import descendants
 from .engines import EngineUnavailable, free_ports, nginx_program
 
 REPO = Path(__file__).resolve().parents[2]
@@ -70,10 +71,12 @@ class Replica:
         return f"127.0.0.1:{self.port}"
 
     def kill(self) -> None:
-        """SIGKILL the replica's process group (as when its machine dies): granian's main
-        process; its HTTP process (in a group of its own) and query workers exit when they see
-        their parent gone."""
-        os.killpg(self.process.pid, signal.SIGKILL)
+        """SIGKILL every process of the replica at once (as when its machine dies): granian's
+        main process, its HTTP process (in a process group of its own) and the query workers."""
+        for pid in [self.process.pid, *descendants(self.process.pid)]:
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
         self.process.wait(timeout=10)
 
     def stop(self) -> None:

@@ -36,6 +36,7 @@ from .conftest import (
     assert_never_contacted,
     call,
     condition,
+    descendants,
     free_port,
     start_server,
     stop_server,
@@ -402,27 +403,11 @@ def test_ctrl_c_stops_the_server_and_its_workers(small_built: BuiltDataset, tmp_
     while "press Ctrl+C" not in server.log() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert call(server, "GET", "/readyz").status == 200
-    descendants = all_descendants(process.pid)
-    assert len(descendants) >= 2  # granian's HTTP process and the query worker
+    below = descendants(process.pid)
+    assert len(below) >= 2  # granian's HTTP process and the query worker
     os.killpg(process.pid, signal.SIGINT)
     assert process.wait(timeout=20) == 0
     deadline = time.monotonic() + 5
-    while any(Path(f"/proc/{pid}").exists() for pid in descendants):
+    while any(Path(f"/proc/{pid}").exists() for pid in below):
         assert time.monotonic() < deadline, server.log()
         time.sleep(0.1)
-
-
-def all_descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
