@@ -174,3 +174,52 @@ def test_health_and_readiness(client: FlaskClient, small_built: object) -> None:
     assert body["status"] == "ready"  # type: ignore[index]
     assert body["dataset_version"] == small_built.version  # type: ignore[attr-defined,index]
     assert body["workers"] == 2  # type: ignore[index]
+
+
+class _BuggyPool:
+    """A pool whose worker answers every query with a bug (as serve.pool raises it)."""
+
+    ready = True
+
+    def execute(self, request: object, client: str = "") -> object:
+        raise RuntimeError("query worker: KeyError in a query worker")
+
+    def stats(self) -> dict[str, int]:
+        return {}
+
+    def close(self) -> None:
+        return None
+
+
+def test_a_bug_in_a_query_worker_is_a_500_with_the_request_id_and_its_trace_in_the_log(
+    small_built: object, queries_dir: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    from ivig_graph.web import create_app
+
+    from .conftest import endpoint_config
+
+    app = create_app(small_built, endpoint_config(queries_dir), pool=_BuggyPool())  # type: ignore[arg-type]
+    with caplog.at_level(logging.ERROR, logger="ivig_graph.web.errors"):
+        response = app.test_client().get(
+            "/sparql", query_string={"query": SMALL}, headers={"X-Request-Id": "bug-1"}
+        )
+    assert response.status_code == 500
+    assert "bug-1" in as_text(response.data)
+    assert no_internals(response.data) and "KeyError" not in as_text(response.data)
+    assert "bug-1" in caplog.text and "RuntimeError" in caplog.text  # the trace, in the log
+
+
+def test_a_worker_turns_an_unexpected_exception_into_a_bug_reply_and_keeps_serving() -> None:
+    from ivig_graph.errors import Malformed
+    from ivig_graph.serve.worker import answer
+
+    def broken(request: object) -> object:
+        raise KeyError("oops")
+
+    def refusing(request: object) -> object:
+        raise Malformed("Invalid SPARQL query")
+
+    status, detail = answer(broken, object())  # type: ignore[arg-type]
+    assert status == "bug" and "KeyError" in str(detail) and "oops" not in str(detail)
+    status, detail = answer(refusing, object())  # type: ignore[arg-type]
+    assert status == "refused" and isinstance(detail, Malformed)
