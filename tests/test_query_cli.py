@@ -22,18 +22,17 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import SKOS
 
 from ivig_graph import cli, formats
+from ivig_graph.dataset.explain import UnknownCondition, find_condition
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import DatasetNotBuilt, QueryError
-from ivig_graph.explain import UnknownCondition, find_condition
-from ivig_graph.query import CELL_WIDTH
+from ivig_graph.query.command import CELL_WIDTH
 from ivig_graph.resources import example_queries
-from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, IVIG, ONTOLOGY_GRAPH
 from ivig_graph.web import create_app
-
-from . import article
-from .test_cli import REPO, Run, console_script, run_cli
-from .web.answers import graph_of
-from .web.conftest import endpoint_config
+from tests import article
+from tests.test_cli import REPO, Run, console_script, run_cli
+from tests.web.answers import graph_of
+from tests.web.conftest import endpoint_config
 
 FDA_QUERY = REPO / "queries" / "01-fda-approved-uses.rq"
 WHY_QUERY = REPO / "queries" / "05-why-this-mechanism.rq"

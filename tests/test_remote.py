@@ -1,6 +1,7 @@
-"""The SPARQL backend client (``ivig_graph.remote``) against a scripted backend on loopback:
-what it sends, how it reads Virtuoso's quirks, the row cap, and how each failure of the remote
-becomes a clear status for our client. Real engines: tests/integration/test_backend.py."""
+"""The SPARQL backend client (``ivig_graph.clients.sparql_backend``) against a scripted backend
+on loopback: what it sends, how it reads Virtuoso's quirks, the row cap, and how each failure of
+the remote becomes a clear status for our client. Real engines:
+tests/integration/test_backend.py."""
 
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from ivig_graph.engine import QueryRequest
-from ivig_graph.errors import QueryError, StoreDiffers, StoreRefused, StoreUnreachable
-from ivig_graph.remote import (
+from ivig_graph.clients.sparql_backend import (
     PLAIN_BNODE,
     VIRTUOSO_BNODE,
     Backend,
@@ -24,12 +23,13 @@ from ivig_graph.remote import (
     check_backend,
     execute_remote,
 )
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.errors import QueryError, StoreDiffers, StoreRefused, StoreUnreachable
+from ivig_graph.query.engine import QueryRequest
 from ivig_graph.vocab import GRAPHS, PREFIXES
 from ivig_graph.web.config import ConfigError, ServerConfig
 from ivig_graph.web.errors import status_of
-
-from .backend_double import BackendDouble, Reply, Seen
+from tests.backend_double import BackendDouble, Reply, Seen
 
 GRAPH_IRIS = [str(name) for name in GRAPHS]
 BASE = "http://example.org/sparql"
@@ -42,7 +42,8 @@ VIRTUOSO_ASK_TRUE = b"""<sparql xmlns="http://www.w3.org/2005/sparql-results#">
  </head>
  <results distinct="false" ordered="true">
   <result>
-   <binding name="__ASK_RETVAL"><literal datatype="http://www.w3.org/2001/XMLSchema#integer">1</literal></binding>
+   <binding name="__ASK_RETVAL"><literal
+datatype="http://www.w3.org/2001/XMLSchema#integer">1</literal></binding>
   </result>
  </results>
 </sparql>"""

@@ -13,8 +13,8 @@ from sssom.util import MappingSetDataFrame
 from sssom.validators import validate
 
 from ivig_graph import cli
-from ivig_graph.sssom_export import sssom_tsv
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.dataset.sssom import sssom_tsv
 from ivig_graph.vocab import CONDITION, ICD10CM, IVIG, MESH
 
 MATCHES = {

@@ -9,9 +9,9 @@ import pytest
 from rdflib import RDF, Graph
 from rdflib.namespace import SH
 
-from ivig_graph.build import read_checks
+from ivig_graph.build.pipeline import read_checks
+from ivig_graph.build.validate import Check, rule_name, validate
 from ivig_graph.resources import Sources
-from ivig_graph.validate import Check, rule_name, validate
 
 DATA = Path(__file__).parent / "data"
 VALID = sorted((DATA / "valid").glob("*.ttl"))

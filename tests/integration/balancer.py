@@ -16,8 +16,8 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..web.conftest import descendants
-from .engines import EngineUnavailable, free_ports, nginx_program
+from tests.integration.engines import EngineUnavailable, free_ports, nginx_program
+from tests.web.conftest import descendants
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0

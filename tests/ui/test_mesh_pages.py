@@ -7,11 +7,10 @@ from flask.testing import FlaskClient
 from rdflib import RDF, Graph, URIRef
 from rdflib.namespace import SKOS
 
-from ivig_graph.sssom_export import sssom_tsv
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.dataset.sssom import sssom_tsv
 from ivig_graph.vocab import ICD10CM, IVIG, MESH
-
-from .html import Element, parse_html
+from tests.ui.html import Element, parse_html
 
 MATCH_LABELS = {
     SKOS.exactMatch: "Exact match",

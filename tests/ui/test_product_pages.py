@@ -11,12 +11,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph
 
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import GRAPHS, IVIG
 from ivig_graph.web import create_app
-
-from ..web.conftest import endpoint_config
-from .html import Element, parse_html
+from tests.ui.html import Element, parse_html
+from tests.web.conftest import endpoint_config
 
 
 @pytest.fixture(scope="module")

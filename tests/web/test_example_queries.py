@@ -11,13 +11,12 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.resources import example_queries
-from ivig_graph.store import BuiltDataset
 from ivig_graph.web import create_app
-
-from ..rdflib_engine import rdflib_answer
-from .answers import graph_of, json_rows
-from .conftest import endpoint_config
+from tests.rdflib_engine import rdflib_answer
+from tests.web.answers import graph_of, json_rows
+from tests.web.conftest import endpoint_config
 
 QUERIES = example_queries()
 

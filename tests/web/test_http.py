@@ -11,8 +11,8 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from .answers import as_text, json_rows, media_type, no_internals
-from .conftest import CONDITIONS
+from tests.web.answers import as_text, json_rows, media_type, no_internals
+from tests.web.conftest import CONDITIONS
 
 ALL_LABELS = (
     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
@@ -195,8 +195,7 @@ def test_a_bug_in_a_query_worker_is_a_500_with_the_request_id_and_its_trace_in_t
     small_built: object, queries_dir: object, caplog: pytest.LogCaptureFixture
 ) -> None:
     from ivig_graph.web import create_app
-
-    from .conftest import endpoint_config
+    from tests.web.conftest import endpoint_config
 
     app = create_app(small_built, endpoint_config(queries_dir), pool=_BuggyPool())  # type: ignore[arg-type]
     with caplog.at_level(logging.ERROR, logger="ivig_graph.web.errors"):

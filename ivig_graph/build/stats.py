@@ -1,0 +1,74 @@
+"""Counts of the built dataset: per graph (VoID-style statistics) and per facet of the uses."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from rdflib import RDF, Dataset, Graph, URIRef
+from rdflib.graph import ReadOnlyGraphAggregate
+from rdflib.namespace import PROV
+
+from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG
+
+
+def graph_statistics(graph: Graph) -> dict[str, int]:
+    """VoID statistics of one graph: triples, entities (IRI subjects), classes, properties, ..."""
+    subjects = set(graph.subjects())
+    return {
+        "triples": len(graph),
+        "entities": sum(1 for s in subjects if isinstance(s, URIRef)),
+        "classes": len(set(graph.objects(None, RDF.type))),
+        "properties": len(set(graph.predicates())),
+        "distinctSubjects": len(subjects),
+        "distinctObjects": len(set(graph.objects())),
+    }
+
+
+def use_counts(dataset: Dataset) -> dict[str, dict[str, int]]:
+    """Conditions per source list, category, approval status and mechanism, and inferred triples."""
+    union = ReadOnlyGraphAggregate([dataset.graph(name) for name in GRAPHS])  # a view, no copy
+    asserted = dataset.graph(ASSERTED_GRAPH)
+    conditions = sorted(set(asserted.subjects(RDF.type, IVIG.Condition)), key=str)
+
+    def tally(predicate: URIRef, graph: Graph) -> dict[str, int]:
+        counts: Counter[str] = Counter()
+        for condition in conditions:
+            values = set(graph.objects(condition, predicate))  # a value in two graphs: once
+            for value in values:
+                counts[_fragment(value)] += 1
+            if not values:
+                counts["(none)"] += 1
+        return dict(sorted(counts.items()))
+
+    return {
+        "conditions": {"total": len(conditions)},
+        "per_list": tally(PROV.wasDerivedFrom, asserted),
+        "per_category": tally(IVIG.category, asserted),
+        "per_status": tally(IVIG.approvalStatus, asserted),
+        "per_intent": tally(IVIG.intent, asserted),
+        "per_mechanism": tally(IVIG.mechanism, union),
+        "per_current_status": tally(IVIG.currentApprovalStatus, union),
+        "labels": label_counts(union, conditions),
+        "inferred": {"triples": len(dataset.graph(INFERRED_GRAPH))},
+    }
+
+
+def label_counts(union: Graph, conditions: list[Any]) -> dict[str, int]:
+    """Products, labelled indications, and conditions whose current status is not the article's."""
+    differs = sum(
+        1
+        for condition in conditions
+        if set(union.objects(condition, IVIG.currentApprovalStatus))
+        - set(union.objects(condition, IVIG.approvalStatus))
+    )
+    return {
+        "products": len(set(union.subjects(RDF.type, IVIG.Product))),
+        "labelled_indications": len(set(union.subjects(RDF.type, IVIG.LabelledIndication))),
+        "current_status_differs": differs,
+    }
+
+
+def _fragment(node: Any) -> str:
+    text = str(node)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
