@@ -56,6 +56,9 @@ def _print_counts(built: BuiltDataset) -> None:
         f"{labels['labelled_indications']} labelled indications, "
         f"{labels['current_status_differs']} conditions currently not as the article has them"
     )
+    for system, found in counts["mappings"].items():
+        values = ", ".join(f"{relation} {n}" for relation, n in found.items())
+        print(f"  {system} mappings: {values}")
     print(f"  inferred triples: {counts['inferred']['triples']}")
     for name, stats in built.manifest["graphs"].items():
         print(f"  graph {name}: {stats['triples']} triples")

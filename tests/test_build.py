@@ -16,6 +16,7 @@ from rdflib import RDF, Graph, URIRef
 import ivig_graph
 from ivig_graph.build.pipeline import Inputs, assemble, build
 from ivig_graph.build.validate import Check, Violation, validate
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import ValidationFailed
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
@@ -143,3 +144,19 @@ def test_importing_the_pipeline_does_no_heavy_work() -> None:
 def test_the_version_is_pyprojects() -> None:
     project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     assert ivig_graph.__version__ == project["version"]
+
+
+def test_the_manifest_counts_mappings_per_vocabulary(built: BuiltDataset) -> None:
+    """Checked against the mapping files themselves, not the graph the counts come from."""
+    counts = built.manifest["counts"]["mappings"]
+    for system, name, key in (
+        ("ICD-10-CM", "icd10cm.toml", "code"),
+        ("MeSH", "mesh.toml", "descriptor"),
+    ):
+        records = tomllib.loads((REPO / "data" / name).read_text(encoding="utf-8"))["xref"]
+        relations = Counter(m["match"] for r in records for m in r.get("matches", []) if m.get(key))
+        expected = {
+            relation: relations[relation] for relation in ("exact", "close", "broad", "narrow")
+        }
+        expected["none fits"] = sum(1 for r in records if not r.get("matches"))
+        assert counts[system] == expected

@@ -156,6 +156,9 @@ def parse_counts(out: str) -> dict[str, Any]:
         ):
             keys = ("products", "labelled_indications", "current_status_differs")
             parsed["labels"] = dict(zip(keys, map(int, match.groups()), strict=True))
+        elif match := re.fullmatch(r"  (ICD-10-CM|MeSH) mappings: (.+)", line):
+            pairs = (item.rsplit(" ", 1) for item in match.group(2).split(", "))
+            parsed.setdefault("mappings", {})[match.group(1)] = {k: int(v) for k, v in pairs}
         elif match := re.fullmatch(r"  inferred triples: (\d+)", line):
             parsed["inferred"] = int(match.group(1))
         elif match := re.fullmatch(r"  graph (\S+): (\d+) triples", line):
@@ -177,6 +180,7 @@ def test_build_counts_are_the_manifests(cli_build: CliBuild) -> None:
         assert printed[facet] == counts[facet], facet
     assert printed["total"] == counts["conditions"]["total"]
     assert printed["labels"] == counts["labels"]
+    assert printed["mappings"] == counts["mappings"]
     assert printed["inferred"] == counts["inferred"]["triples"]
     assert printed["graphs"] == {
         name: stats["triples"] for name, stats in manifest["graphs"].items()

@@ -7,9 +7,9 @@ from typing import Any
 
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
-from rdflib.namespace import PROV
+from rdflib.namespace import PROV, SKOS
 
-from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG
+from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, ICD10CM, INFERRED_GRAPH, IVIG, MESH
 
 
 def graph_statistics(graph: Graph) -> dict[str, int]:
@@ -50,6 +50,7 @@ def use_counts(dataset: Dataset) -> dict[str, dict[str, int]]:
         "per_mechanism": tally(IVIG.mechanism, union),
         "per_current_status": tally(IVIG.currentApprovalStatus, union),
         "labels": label_counts(union, conditions),
+        "mappings": mapping_counts(asserted, conditions),
         "inferred": {"triples": len(dataset.graph(INFERRED_GRAPH))},
     }
 
@@ -67,6 +68,31 @@ def label_counts(union: Graph, conditions: list[Any]) -> dict[str, int]:
         "labelled_indications": len(set(union.subjects(RDF.type, IVIG.LabelledIndication))),
         "current_status_differs": differs,
     }
+
+
+MAPPING_SYSTEMS = {"ICD-10-CM": str(ICD10CM), "MeSH": str(MESH)}
+MAPPING_PREDICATES = {
+    "exact": SKOS.exactMatch,
+    "close": SKOS.closeMatch,
+    "broad": SKOS.broadMatch,
+    "narrow": SKOS.narrowMatch,
+}
+
+
+def mapping_counts(asserted: Graph, conditions: list[Any]) -> dict[str, dict[str, int]]:
+    """Per vocabulary: mappings by SKOS relation, and conditions that no term of it fits."""
+    counts: dict[str, dict[str, int]] = {}
+    for system, namespace in MAPPING_SYSTEMS.items():
+        found = {relation: 0 for relation in MAPPING_PREDICATES}
+        mapped = set()
+        for relation, predicate in MAPPING_PREDICATES.items():
+            for condition, target in asserted.subject_objects(predicate):
+                if str(target).startswith(namespace):
+                    found[relation] += 1
+                    mapped.add(condition)
+        found["none fits"] = sum(1 for condition in conditions if condition not in mapped)
+        counts[system] = found
+    return counts
 
 
 def _fragment(node: Any) -> str:
