@@ -25,7 +25,7 @@ def graph_statistics(graph: Graph) -> dict[str, int]:
     }
 
 
-def use_counts(dataset: Dataset) -> dict[str, dict[str, int]]:
+def use_counts(dataset: Dataset) -> dict[str, Any]:
     """Conditions per source list, category, approval status and mechanism, and inferred triples."""
     union = ReadOnlyGraphAggregate([dataset.graph(name) for name in GRAPHS])  # a view, no copy
     asserted = dataset.graph(ASSERTED_GRAPH)
