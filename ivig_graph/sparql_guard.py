@@ -49,6 +49,10 @@ CLOSING = ")}]"
 class GuardLimits:
     max_length: int = 65_536
     max_depth: int = 64
+    max_path_steps: int = 64
+    max_optionals: int = 128
+    max_triple_patterns: int = 1024
+    max_expression_terms: int = 512
 
 
 @dataclass(frozen=True)

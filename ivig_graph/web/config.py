@@ -27,6 +27,8 @@ class ServerConfig:
     port: int = 8000
     http_processes: int = 1
     http_threads: int = 16
+    max_connections: int = 1024  # open connections per HTTP process; more wait to be accepted
+    client_bodies: int = 2  # request bodies one client may be sending at once (429 beyond)
     # The query engine and its worker processes.
     backend: str | None = None  # a remote engine's SPARQL query endpoint, instead of the store
     workers: int = field(default_factory=lambda: max(os.cpu_count() or 1, 1))
@@ -40,6 +42,13 @@ class ServerConfig:
     max_query_length: int = 64 * 1024
     max_depth: int = 64
     max_rows: int = 10_000
+    max_answer_bytes: int = 16 * 1024 * 1024  # bytes of one answer (then truncated, and said so)
+    max_dataset_graphs: int = 64  # default-graph-uri plus named-graph-uri in one request
+    # The guard's cost limits (sparql_guard.GuardLimits): what one query may contain.
+    max_path_steps: int = 64
+    max_optionals: int = 128
+    max_triple_patterns: int = 1024
+    max_expression_terms: int = 512
     # Per-client rate limit (Flask-Limiter notation); "" or "off" turns it off.
     rate_limit: str = "100 per 5 seconds"
     rate_limit_storage: str = "memory://"
@@ -59,7 +68,10 @@ class ServerConfig:
                     "query endpoint, e.g. http://127.0.0.1:7878/query (Oxigraph)."
                 )
         positive = ("port", "http_processes", "http_threads", "workers", "max_body_bytes")
-        for name in (*positive, "max_query_length", "max_depth", "max_rows"):
+        limits = ("max_query_length", "max_depth", "max_rows", "max_answer_bytes")
+        guard = ("max_path_steps", "max_optionals", "max_triple_patterns", "max_expression_terms")
+        others = ("max_connections", "client_bodies", "max_dataset_graphs")
+        for name in (*positive, *limits, *guard, *others):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
         if not (0 < self.timeout < math.inf):
@@ -111,6 +123,8 @@ ENV_VARS: dict[str, str] = {
     "port": "IVIG_PORT",
     "http_processes": "IVIG_HTTP_PROCESSES",
     "http_threads": "IVIG_HTTP_THREADS",
+    "max_connections": "IVIG_MAX_CONNECTIONS",
+    "client_bodies": "IVIG_CLIENT_BODIES",
     "backend": "IVIG_BACKEND",
     "workers": "IVIG_WORKERS",
     "timeout": "IVIG_QUERY_TIMEOUT",
@@ -122,6 +136,12 @@ ENV_VARS: dict[str, str] = {
     "max_query_length": "IVIG_MAX_QUERY_LENGTH",
     "max_depth": "IVIG_MAX_DEPTH",
     "max_rows": "IVIG_MAX_ROWS",
+    "max_answer_bytes": "IVIG_MAX_ANSWER_BYTES",
+    "max_dataset_graphs": "IVIG_MAX_DATASET_GRAPHS",
+    "max_path_steps": "IVIG_MAX_PATH_STEPS",
+    "max_optionals": "IVIG_MAX_OPTIONALS",
+    "max_triple_patterns": "IVIG_MAX_TRIPLE_PATTERNS",
+    "max_expression_terms": "IVIG_MAX_EXPRESSION_TERMS",
     "rate_limit": "IVIG_RATE_LIMIT",
     "rate_limit_storage": "IVIG_RATE_LIMIT_STORAGE",
     "trust_proxy": "IVIG_TRUST_PROXY",

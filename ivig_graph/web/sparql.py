@@ -20,6 +20,7 @@ from ..errors import Malformed, TooLarge
 from ..formats import Format
 from ..sparql_guard import QueryForm
 from . import query_page, service_description
+from .access import client_address
 from .negotiation import by_format_parameter, negotiate_or_refuse
 from .protocol import ProtocolRequest, read_query_request
 from .querying import endpoint_url, inspect, query_request, run
@@ -68,7 +69,10 @@ def read_protocol(state: Endpoint) -> ProtocolRequest:
     limit = state.config.max_body_bytes
     if (request.content_length or 0) > limit:
         raise TooLarge(f"The request body is larger than {limit} bytes.")
-    body = request.stream.read(limit + 1)
+    if not request.content_length:  # as Werkzeug reads a body without a length: empty
+        body = b""
+    else:
+        body = state.bodies.read(request.environ["wsgi.input"], client_address())
     if len(body) > limit:
         raise TooLarge(f"The request body is larger than {limit} bytes.")
     return read_query_request(
