@@ -181,7 +181,7 @@ class _Shape:
 
 def _shape(text: str) -> _Shape:
     # The HTTP process has applied the configured limits already; here only the form matters.
-    info = inspect_query(text, GuardLimits(max_length=len(text) + 1, max_depth=len(text) + 1))
+    info = inspect_query(text, GuardLimits.lenient(text))
     prefixes: set[str] = set()
     has_base = has_from = False
     expect_prefix_name = False
