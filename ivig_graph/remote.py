@@ -160,8 +160,10 @@ def execute_remote(backend: Backend, request: QueryRequest) -> QueryAnswer:
         try:
             if returns_graph:
                 triples = _triples(response)
-                return answer_result(triples, fmt, request.max_rows)
-            return answer_result(_results(response, shape.form), fmt, request.max_rows)
+                return answer_result(triples, fmt, request.max_rows, request.max_bytes)
+            return answer_result(
+                _results(response, shape.form), fmt, request.max_rows, request.max_bytes
+            )
         except (SyntaxError, ValueError, OSError, http.client.HTTPException) as error:
             log.warning("SPARQL backend %s answered unreadably: %s", backend.query_url, error)
             raise BackendFailed(

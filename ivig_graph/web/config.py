@@ -42,7 +42,7 @@ class ServerConfig:
     max_query_length: int = 64 * 1024
     max_depth: int = 64
     max_rows: int = 10_000
-    max_answer_bytes: int = 16 * 1024 * 1024  # bytes of one answer (then truncated, and said so)
+    max_answer_bytes: int = 8 * 1024 * 1024  # bytes of one answer (then truncated, and said so)
     max_dataset_graphs: int = 64  # default-graph-uri plus named-graph-uri in one request
     # The guard's cost limits (sparql_guard.GuardLimits): what one query may contain.
     max_path_steps: int = 64
