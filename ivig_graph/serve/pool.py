@@ -9,10 +9,10 @@ same way; the HTTP process is never at risk.
 ``Slots`` caps the queries running (one per worker) and waiting (``queue_limit``, each at most
 ``queue_wait`` seconds), and how many slots one client may hold (``client_share``): beyond the
 queue the pool refuses at once (``Overloaded``: 503 with Retry-After; ``ClientOverShare``: 429
-for a client past its share) rather than letting a queue grow until every client times out. A client waits for at most ``client_share`` places in
-the queue too: 40 connections of one client that never read their answers filled the queue and
-turned every other client away. Everything lives in this process: one HTTP process
-serves the endpoint (docs/endpoint.md).
+for a client past its share) rather than letting a queue grow until every client times out.
+A client may hold at most ``client_share`` places in the queue too: 40 connections of one
+client that never read their answers filled the queue and turned every other client away.
+Everything lives in this process: one HTTP process serves the endpoint (docs/endpoint.md).
 
 Workers are fresh interpreters talking over an inherited socket pair (forking a threaded
 process is unsafe). They open one on-disk copy of the dataset read-only (``StoreCopy``), so
