@@ -10,8 +10,9 @@ same way; the HTTP process is never at risk.
 ``queue_wait`` seconds), and how many slots one client may hold (``client_share``): beyond the
 queue the pool refuses at once (``Overloaded``: 503 with Retry-After; ``ClientOverShare``: 429
 for a client past its share) rather than letting a queue grow until every client times out.
-A client may hold at most ``client_share`` places in the queue too: 40 connections of one
-client that never read their answers filled the queue and turned every other client away.
+A client may wait for at most ``client_queue`` places (as many as its share by default): each
+waiting query holds an app thread, and 40 connections of one client that never read their
+answers filled the queue and the threads and turned every other client away.
 Everything lives in this process: one HTTP process serves the endpoint (docs/endpoint.md).
 
 Workers are fresh interpreters talking over an inherited socket pair (forking a threaded
@@ -62,6 +63,7 @@ class PoolSettings:
     queue_wait: float = 1.0
     memory_limit_bytes: int = 0  # 0: no limit
     client_share: int = 0  # slots one client may hold; 0: all but one (at least one)
+    client_queue: int = 0  # places in the queue one client may hold; 0: as many as its share
     start_timeout: float = 60.0
     backend: str | None = None  # a remote engine's query endpoint instead of the store
 
@@ -73,6 +75,10 @@ class PoolSettings:
     @property
     def share(self) -> int:
         return self.client_share or max(self.size - 1, 1)
+
+    @property
+    def queue_share(self) -> int:
+        return self.client_queue or self.share
 
 
 class StoreCopy:
@@ -108,17 +114,17 @@ class Slots:
         deadline = time.monotonic() + settings.queue_wait
         with self._changed:
             if not self._free(client):
-                if self._waiting[client] >= settings.share:  # its own queue is full too
-                    raise ClientOverShare(
-                        f"This client already has {self._held[client]} queries running and "
-                        f"{self._waiting[client]} waiting, as many as one client may; wait "
-                        "for one to finish.",
-                        retry_after=retry_after,
-                    )
                 if self.waiting >= settings.queue_limit:
                     raise Overloaded(
                         "The endpoint is busy: too many queries are running or waiting. "
                         "Retry later.",
+                        retry_after=retry_after,
+                    )
+                if self._waiting[client] >= settings.queue_share:
+                    raise ClientOverShare(
+                        f"This client already has {self._held[client]} queries running and "
+                        f"{self._waiting[client]} waiting, as many as one client may; wait "
+                        "for one to finish.",
                         retry_after=retry_after,
                     )
                 self.waiting += 1

@@ -28,15 +28,16 @@ class ServerConfig:
     http_processes: int = 1
     http_threads: int = 16
     max_connections: int = 1024  # open connections per HTTP process; more wait to be accepted
-    client_bodies: int = 2  # request bodies one client may be sending at once (429 beyond)
+    client_bodies: int = 4  # request bodies one client may be sending at once (429 beyond)
     # The query engine and its worker processes.
     backend: str | None = None  # a remote engine's SPARQL query endpoint, instead of the store
     workers: int = field(default_factory=lambda: max(os.cpu_count() or 1, 1))
     timeout: float = 10.0  # seconds a query may run before its worker is killed
     queue_limit: int = 32  # queries that may wait for a free worker; more are refused (503)
     queue_wait: float = 1.0  # seconds a query may wait for a free worker before 503
-    worker_memory_mb: int = 1024  # address-space limit of each query worker; 0 = none
+    worker_memory_mb: int = 768  # address-space limit of each query worker; 0 = none
     client_share: int = 0  # query slots one client may hold; 0 = all but one
+    client_queue: int = 0  # places in the queue one client may hold; 0 = its share
     # Limits on what a client may send or receive.
     max_body_bytes: int = 512 * 1024
     max_query_length: int = 64 * 1024
@@ -76,7 +77,13 @@ class ServerConfig:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
         if not (0 < self.timeout < math.inf):
             raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}.")
-        for name in ("queue_limit", "queue_wait", "worker_memory_mb", "client_share"):
+        for name in (
+            "queue_limit",
+            "queue_wait",
+            "worker_memory_mb",
+            "client_share",
+            "client_queue",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative.")
         if self.rate_limited:
@@ -132,6 +139,7 @@ ENV_VARS: dict[str, str] = {
     "queue_wait": "IVIG_QUEUE_WAIT",
     "worker_memory_mb": "IVIG_WORKER_MEMORY_MB",
     "client_share": "IVIG_CLIENT_SHARE",
+    "client_queue": "IVIG_CLIENT_QUEUE",
     "max_body_bytes": "IVIG_MAX_BODY_BYTES",
     "max_query_length": "IVIG_MAX_QUERY_LENGTH",
     "max_depth": "IVIG_MAX_DEPTH",

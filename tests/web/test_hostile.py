@@ -137,7 +137,12 @@ def test_a_worker_killed_from_outside_is_not_blamed_on_the_query() -> None:
 def server(
     small_built: BuiltDataset, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningServer]:
-    env = {"IVIG_WORKERS": "2", "IVIG_RATE_LIMIT": "off", "IVIG_TRUST_PROXY": "true"}
+    env = {
+        "IVIG_WORKERS": "2",
+        "IVIG_RATE_LIMIT": "off",
+        "IVIG_TRUST_PROXY": "true",
+        "IVIG_CLIENT_BODIES": "2",
+    }
     log = tmp_path_factory.mktemp("hostile") / "server.log"
     running = start_server(small_built, log, env)
     yield running
@@ -220,8 +225,9 @@ def test_slow_bodies_cost_normal_clients_nothing(server: RunningServer) -> None:
 @pytest.mark.slow
 def test_clients_that_never_read_their_answers_hold_no_slot(server: RunningServer) -> None:
     """40 connections of one client ask for large answers, three each, pipelined, and never
-    read them: the client holds one worker and one place in the queue (its share), the rest of
-    its queries are refused 429, and the answers are written out without holding a slot."""
+    read them: the client holds one worker and one place in the queue (its share; each waiting
+    query holds an app thread), the rest of its queries are refused 429, and the answers are
+    written out without holding a slot."""
     sockets = []
     for n in range(40):
         sock = connect(server)
@@ -232,7 +238,8 @@ def test_clients_that_never_read_their_answers_hold_no_slot(server: RunningServe
         sockets.append(sock)
     try:
         time.sleep(1.0)
-        assert all(answer.seconds < PROMPT for answer in normal_clients(server, 6))
+        answers = normal_clients(server, 6)
+        assert all(answer.seconds < PROMPT for answer in answers)
         time.sleep(2)
         assert all(answer.seconds < PROMPT for answer in normal_clients(server))
     finally:

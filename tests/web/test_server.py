@@ -76,6 +76,8 @@ def server(
         "IVIG_RATE_LIMIT": "off",
         "IVIG_QUEUE_WAIT": "10",
         "IVIG_CLIENT_SHARE": "3",  # every test client has the same loopback address
+        "IVIG_CLIENT_BODIES": "16",
+        "IVIG_CLIENT_QUEUE": "16",
     }
     running = start_server(small_built, log, env)
     SMALL_BUILT[:] = [small_built]
