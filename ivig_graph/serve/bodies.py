@@ -22,7 +22,7 @@ import threading
 from collections import Counter
 from typing import Protocol
 
-from ..errors import ClientOverShare, Overloaded
+from ivig_graph.errors import ClientOverShare, Overloaded
 
 
 class Readable(Protocol):

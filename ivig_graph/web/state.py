@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from ..serve.bodies import BodyReader
-from ..serve.pool import QueryPool
-from ..sparql_guard import GuardLimits
-from ..store import BuiltDataset
-from .config import ServerConfig
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.query.guard import GuardLimits
+from ivig_graph.serve.bodies import BodyReader
+from ivig_graph.serve.pool import QueryPool
+from ivig_graph.web.config import ServerConfig
 
 
 @dataclass

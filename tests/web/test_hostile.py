@@ -23,15 +23,14 @@ from urllib.parse import urlencode
 import pytest
 from flask import Flask
 
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import ClientOverShare, Overloaded
+from ivig_graph.query.guard import GuardLimits
 from ivig_graph.serve.bodies import BodyReader
 from ivig_graph.serve.pool import why_lost
-from ivig_graph.sparql_guard import GuardLimits
-from ivig_graph.store import BuiltDataset
-
-from .answers import as_text, count_of, json_rows
-from .conftest import Answer, AppFactory, RunningServer, call, start_server, stop_server
-from .test_guard import COSTLY
+from tests.web.answers import as_text, count_of, json_rows
+from tests.web.conftest import Answer, AppFactory, RunningServer, call, start_server, stop_server
+from tests.web.test_guard import COSTLY
 
 PROMPT = 0.5  # seconds: how soon a normal client is answered while others misbehave
 BIG = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 10000"  # about 2.5 MB of JSON
