@@ -166,8 +166,10 @@ def execute_remote(backend: Backend, request: QueryRequest) -> QueryAnswer:
         try:
             if returns_graph:
                 triples = _triples(response)
-                return answer_result(triples, fmt, request.max_rows)
-            return answer_result(_results(response, shape.form), fmt, request.max_rows)
+                return answer_result(triples, fmt, request.max_rows, request.max_bytes)
+            return answer_result(
+                _results(response, shape.form), fmt, request.max_rows, request.max_bytes
+            )
         except (SyntaxError, ValueError, OSError, http.client.HTTPException) as error:
             log.warning("SPARQL backend %s answered unreadably: %s", backend.query_url, error)
             raise BackendFailed(
@@ -187,7 +189,7 @@ class _Shape:
 
 def _shape(text: str) -> _Shape:
     # The HTTP process has applied the configured limits already; here only the form matters.
-    info = inspect_query(text, GuardLimits(max_length=len(text) + 1, max_depth=len(text) + 1))
+    info = inspect_query(text, GuardLimits.lenient(text))
     prefixes: set[str] = set()
     has_base = has_from = False
     expect_prefix_name = False

@@ -4,7 +4,7 @@ Nothing here knows about HTTP. ``load_store`` reads the built N-Quads into an in
 (the named graphs, plus their union copied into the store's default graph so that ``FROM`` and
 the protocol's ``default-graph-uri`` keep their meaning: the union is the *default*, not an
 override). ``execute`` runs a ``QueryRequest`` and returns a ``QueryAnswer``, capping the rows or
-triples it returns and saying when it did.
+triples it returns, and the bytes of the answer, and saying when it did.
 
 Queries must have passed ``sparql_guard.inspect_query`` first (``SERVICE`` is refused there;
 Oxigraph would otherwise make the HTTP request).
@@ -47,6 +47,7 @@ class QueryRequest:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     max_rows: int = 10_000
+    max_bytes: int = 0  # the most bytes an answer may have (fewer rows then); 0: no cap
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,8 @@ class QueryAnswer:
     media_type: str
     kind: ResultKind
     rows: int | None  # solutions or triples returned; None for ASK
-    truncated: bool
+    truncated: bool  # fewer rows than the query has
+    bytes_capped: bool = False  # truncated to fit ``max_bytes`` (else by the row cap)
 
 
 def load_store(nquads_path: Path) -> ox.Store:
@@ -93,7 +95,7 @@ def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
     default_graph, named_graphs = protocol_dataset(request)
     result = start_query(store, request, default_graph, named_graphs)
     try:
-        return answer_result(result, fmt, request.max_rows)
+        return answer_result(result, fmt, request.max_rows, request.max_bytes)
     except (ValueError, OSError, RuntimeError) as error:
         # Evaluation is lazy: errors (e.g. an unbound SERVICE name) surface while serializing.
         raise QueryFailed(f"The query could not be evaluated: {error}") from None
@@ -110,14 +112,16 @@ def answer_result(
     result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple],
     fmt: Format,
     max_rows: int,
+    max_bytes: int = 0,
 ) -> QueryAnswer:
     """Serialize a result (the store's, or one parsed from a remote engine) as ``fmt``, with
-    at most ``max_rows`` solutions or triples; consumes the result lazily."""
+    at most ``max_rows`` solutions or triples and at most ``max_bytes`` bytes (0: any);
+    consumes the result lazily."""
     if isinstance(result, ox.QueryBoolean):
         return _boolean_answer(result, fmt)
     if isinstance(result, ox.QuerySolutions):
-        return _solutions_answer(result, fmt, max_rows)
-    return _triples_answer(result, fmt, max_rows)
+        return _solutions_answer(result, fmt, max_rows, max_bytes)
+    return _triples_answer(result, fmt, max_rows, max_bytes)
 
 
 GraphList = list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
@@ -160,49 +164,67 @@ class _RowLimitReached(Exception):
 
 
 class _LineCappedSink(io.RawIOBase):
-    """Collects TSV output and stops the engine once it has one line more than ``max_lines``.
+    """Collects TSV output and stops the engine once it has one line more than ``max_lines``,
+    or more than ``max_bytes`` bytes (0: any).
 
     TSV escapes newlines inside terms, so one line is exactly one solution (after the header).
     """
 
-    def __init__(self, max_lines: int) -> None:
+    def __init__(self, max_lines: int, max_bytes: int = 0) -> None:
         super().__init__()
         self.buffer = bytearray()
         self.lines = 0
         self.max_lines = max_lines
+        self.max_bytes = max_bytes
+        self.over_bytes = self.full = False
 
     def writable(self) -> bool:
         return True
 
     def write(self, data: object) -> int:
+        if self.full:  # the engine writes its buffer again as it unwinds: not one more byte
+            raise _RowLimitReached
         chunk = bytes(data)  # type: ignore[call-overload]
         self.buffer += chunk
         self.lines += chunk.count(b"\n")
-        if self.lines > self.max_lines:
+        self.over_bytes = bool(self.max_bytes) and len(self.buffer) > self.max_bytes
+        self.full = self.lines > self.max_lines or self.over_bytes
+        if self.full:
             raise _RowLimitReached
         return len(chunk)
 
 
-def _solutions_answer(result: ox.QuerySolutions, fmt: Format, max_rows: int) -> QueryAnswer:
+def _solutions_answer(
+    result: ox.QuerySolutions, fmt: Format, max_rows: int, max_bytes: int
+) -> QueryAnswer:
     _check_kind(fmt, "results")
     # Serialize to TSV first, stopping after max_rows: the engine has no row cap of its own and
     # its iterator cannot be serialized after rows were taken from it. TSV is lossless and cheap
     # to parse back for the format asked for.
-    sink = _LineCappedSink(max_rows + 1)  # the header line, then one line per solution
+    sink = _LineCappedSink(max_rows + 1, max_bytes)  # the header, then a line per solution
     truncated = False
     try:
         result.serialize(cast(IO[bytes], sink), format=ox.QueryResultsFormat.TSV)
     except _RowLimitReached:
         truncated = True
     tsv = bytes(sink.buffer)
-    if truncated:
-        tsv = _first_lines(tsv, max_rows + 1)
+    if truncated:  # only whole lines, at most the row cap
+        tsv = _first_lines(tsv, min(max_rows + 1, tsv.count(b"\n")))
     rows = max(tsv.count(b"\n") - 1, 0)
-    if fmt is formats.TSV:
-        return QueryAnswer(tsv, fmt.media_type, "results", rows, truncated)
-    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    body = parsed.serialize(format=_results_engine(fmt)) or b""
-    return QueryAnswer(body, fmt.media_type, "results", rows, truncated)
+
+    def serialize(tsv: bytes) -> bytes:
+        if fmt is formats.TSV:
+            return tsv
+        parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+        return parsed.serialize(format=_results_engine(fmt)) or b""
+
+    body = serialize(tsv)
+    capped = sink.over_bytes
+    while max_bytes and len(body) > max_bytes and rows > 0:  # the format is larger than TSV
+        rows = rows * max_bytes // len(body)
+        tsv, capped = _first_lines(tsv, rows + 1), True
+        body = serialize(tsv)
+    return QueryAnswer(body, fmt.media_type, "results", rows, truncated or capped, capped)
 
 
 def _first_lines(data: bytes, count: int) -> bytes:
@@ -212,18 +234,27 @@ def _first_lines(data: bytes, count: int) -> bytes:
     return data[: end + 1]
 
 
-def _triples_answer(result: Iterable[ox.Triple], fmt: Format, max_rows: int) -> QueryAnswer:
+def _triples_answer(
+    result: Iterable[ox.Triple], fmt: Format, max_rows: int, max_bytes: int
+) -> QueryAnswer:
     _check_kind(fmt, "graph")
     triples: list[ox.Triple] = []
-    truncated = False
+    truncated = capped = False
+    size = 0  # of the triples as N-Triples, about what any format takes
     for triple in result:
         if len(triples) == max_rows:
             truncated = True
             break
+        size += len(str(triple)) + 3
+        if max_bytes and size > max_bytes:
+            capped = True
+            break
         triples.append(triple)
-    return QueryAnswer(
-        serialize_triples(triples, fmt), fmt.media_type, "graph", len(triples), truncated
-    )
+    body = serialize_triples(triples, fmt)
+    while max_bytes and len(body) > max_bytes and triples:
+        triples, capped = triples[: len(triples) * max_bytes // len(body)], True
+        body = serialize_triples(triples, fmt)
+    return QueryAnswer(body, fmt.media_type, "graph", len(triples), truncated or capped, capped)
 
 
 def _results_engine(fmt: Format) -> ox.QueryResultsFormat:

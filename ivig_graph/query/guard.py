@@ -6,6 +6,11 @@ nested collections take time that grows with the cube of their depth. Oxigraph a
 strings, IRIs and comments exactly as the SPARQL grammar does, so neither can hide a keyword) to
 
 * refuse text longer than a limit, or nested deeper than a limit;
+* refuse what is cheap to send and expensive to parse or run (``TooComplex``): a property path
+  of too many steps, too many ``OPTIONAL``s, too many triple patterns, too many operators in one
+  expression. Each held a worker for most of the time budget (a 1.5 KB path of 500 steps, 2,000
+  chained ``OPTIONAL``s, an object list of 10,000 objects, ``1+1+...`` 30,000 times); the limits
+  are far above what the example queries and any query of a sensible size use;
 * refuse ``SERVICE`` anywhere in the query;
 * tell an update (``INSERT``, ``LOAD``, ``CLEAR`` ...) from a query, and name the query form.
 
@@ -49,6 +54,16 @@ CLOSING = ")}]"
 class GuardLimits:
     max_length: int = 65_536
     max_depth: int = 64
+    max_path_steps: int = 64
+    max_optionals: int = 128
+    max_triple_patterns: int = 1024
+    max_expression_terms: int = 512
+
+    @classmethod
+    def lenient(cls, text: str) -> GuardLimits:
+        """Limits that ``text`` cannot exceed: to learn its form once the real limits held."""
+        most = len(text) + 1
+        return cls(most, most, most, most, most, most)
 
 
 @dataclass(frozen=True)
@@ -164,7 +179,9 @@ def inspect_query(text: str, limits: GuardLimits | None = None) -> QueryInfo:
     form: QueryForm | None = None
     seen_form = False
     skip_prefix_name = False
+    cost = _Cost(text, limits)
     for token in tokens(text):
+        cost.count(token)
         if token.kind == "bracket":
             depth = depth + 1 if token.text in OPENING else max(depth - 1, 0)
             if depth > limits.max_depth:
@@ -196,3 +213,88 @@ def inspect_query(text: str, limits: GuardLimits | None = None) -> QueryInfo:
             )
         form = next((f for f in QueryForm if head.startswith(f.value)), None)
     return QueryInfo(form=form, depth=max_depth)
+
+
+# Operators of expressions and property paths (``||`` and ``&&`` count as two).
+_OPERATORS = frozenset("+-*/|&=!<>^")
+_PATH_OPERATORS = frozenset("/|^")
+# Where one triple pattern, or one expression, ends.
+_SEPARATORS = frozenset(".;,")
+_EXPRESSION_ENDS = frozenset(".;{}")
+
+
+class _Cost:
+    """Counts what makes a query expensive to parse or evaluate, and refuses past the limits.
+
+    The counts are lexical, so they are bounds rather than exact figures: a path step is a
+    ``/``, ``|`` or ``^`` (a division counts as one too), and the operators of one expression are
+    those since the last ``.``, ``;``, ``{``, ``}`` or ``AS``; triple patterns are the ``.``,
+    ``;`` and ``,`` that separate them (not the point of a decimal number).
+    """
+
+    def __init__(self, text: str, limits: GuardLimits) -> None:
+        self.text = text
+        self.limits = limits
+        self.optionals = self.patterns = self.operators = self.path_steps = 0
+        self._position = 0
+
+    def count(self, token: Token) -> None:
+        text, limits = token.text, self.limits
+        self._position = token.position
+        if token.kind == "word":
+            head = text.upper()
+            if head == "OPTIONAL":
+                self.optionals += 1
+                self._check(
+                    self.optionals, limits.max_optionals, "OPTIONAL clauses", "fewer OPTIONALs"
+                )
+            elif head == "AS":
+                self.operators = self.path_steps = 0
+            return
+        if text in _EXPRESSION_ENDS:
+            self.operators = self.path_steps = 0
+        if text in _SEPARATORS and not self._decimal_point(token):
+            self.patterns += 1
+            self._check(
+                self.patterns,
+                limits.max_triple_patterns,
+                "triple patterns",
+                "fewer triple patterns, or several smaller queries",
+            )
+        elif text in _OPERATORS:
+            self.operators += 1
+            self._check(
+                self.operators,
+                limits.max_expression_terms,
+                "operators in one expression",
+                "shorter expressions",
+            )
+            if text in _PATH_OPERATORS and not self._logical_or(token):
+                self.path_steps += 1
+                self._check(
+                    self.path_steps,
+                    limits.max_path_steps,
+                    "property path steps (/, | or ^) in one triple pattern or expression",
+                    "a shorter path, or a path with + or *",
+                )
+
+    def _logical_or(self, token: Token) -> bool:
+        """``||`` is an operator of expressions; a single ``|`` separates alternative paths."""
+        text, position = self.text, token.position
+        return token.text == "|" and "||" in (
+            text[position : position + 2],
+            text[position - 1 : position + 1],
+        )
+
+    def _decimal_point(self, token: Token) -> bool:
+        """A ``.`` before a digit is part of a number (DECIMAL: ``[0-9]* '.' [0-9]+``)."""
+        after = token.position + 1
+        return token.text == "." and after < len(self.text) and self.text[after].isdigit()
+
+    def _check(self, count: int, limit: int, what: str, instead: str) -> None:
+        if count > limit:
+            raise TooComplex(
+                f"The query has more than {limit} {what} (the limit is reached at "
+                f"{_line_column(self.text, self._position)}); this endpoint evaluates at most "
+                f"{limit}. Write it with {instead}."
+            )

@@ -90,7 +90,7 @@ def granian_server(config: ServerConfig) -> MPServer:
         interface=Interfaces.WSGI,
         workers=config.http_processes,
         blocking_threads=config.http_threads,
-        backpressure=config.http_threads,
+        backpressure=config.max_connections,  # connections, not requests: see the docstring
         http=HTTPModes.http1,
         websockets=False,
         http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),

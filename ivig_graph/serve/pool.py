@@ -8,9 +8,12 @@ same way; the HTTP process is never at risk.
 
 ``Slots`` caps the queries running (one per worker) and waiting (``queue_limit``, each at most
 ``queue_wait`` seconds), and how many slots one client may hold (``client_share``): beyond the
-queue the pool refuses at once (``Overloaded``: 503 with Retry-After) rather than letting a
-queue grow until every client times out. Everything lives in this process: one HTTP process
-serves the endpoint (docs/endpoint.md).
+queue the pool refuses at once (``Overloaded``: 503 with Retry-After; ``ClientOverShare``: 429
+for a client past its share) rather than letting a queue grow until every client times out.
+A client may wait for at most ``client_queue`` places (as many as its share by default): each
+waiting query holds an app thread, and 40 connections of one client that never read their
+answers filled the queue and the threads and turned every other client away.
+Everything lives in this process: one HTTP process serves the endpoint (docs/endpoint.md).
 
 Workers are fresh interpreters talking over an inherited socket pair (forking a threaded
 process is unsafe). They open one on-disk copy of the dataset read-only (``StoreCopy``), so
@@ -60,6 +63,7 @@ class PoolSettings:
     queue_wait: float = 1.0
     memory_limit_bytes: int = 0  # 0: no limit
     client_share: int = 0  # slots one client may hold; 0: all but one (at least one)
+    client_queue: int = 0  # places in the queue one client may hold; 0: as many as its share
     start_timeout: float = 60.0
     backend: str | None = None  # a remote engine's query endpoint instead of the store
 
@@ -71,6 +75,10 @@ class PoolSettings:
     @property
     def share(self) -> int:
         return self.client_share or max(self.size - 1, 1)
+
+    @property
+    def queue_share(self) -> int:
+        return self.client_queue or self.share
 
 
 class StoreCopy:
@@ -97,6 +105,7 @@ class Slots:
         self.running = 0
         self.waiting = 0
         self._held: Counter[str] = Counter()
+        self._waiting: Counter[str] = Counter()
         self._changed = threading.Condition()
 
     def enter(self, client: str) -> None:
@@ -111,7 +120,15 @@ class Slots:
                         "Retry later.",
                         retry_after=retry_after,
                     )
+                if self._waiting[client] >= settings.queue_share:
+                    raise ClientOverShare(
+                        f"This client already has {self._held[client]} queries running and "
+                        f"{self._waiting[client]} waiting, as many as one client may; wait "
+                        "for one to finish.",
+                        retry_after=retry_after,
+                    )
                 self.waiting += 1
+                self._waiting[client] += 1
                 try:
                     while not self._free(client):
                         remaining = deadline - time.monotonic()
@@ -119,6 +136,9 @@ class Slots:
                             raise self._refusal(client, retry_after)
                 finally:
                     self.waiting -= 1
+                    self._waiting[client] -= 1
+                    if self._waiting[client] <= 0:
+                        del self._waiting[client]
             self.running += 1
             self._held[client] += 1
 
@@ -331,11 +351,21 @@ class QueryPool:
 def _why_lost(worker: _Worker) -> str:
     with contextlib.suppress(subprocess.TimeoutExpired):
         worker.process.wait(timeout=1)
-    code = worker.process.returncode
+    return why_lost(worker.process.returncode)
+
+
+def why_lost(code: int | None) -> str:
+    """What to tell the client whose query's worker ended with ``code`` (a ``Popen``
+    return code: minus the signal's number). Only an abort or a segfault is the engine running
+    out of memory or stack; a worker killed from outside (SIGKILL, SIGTERM) or one that exited
+    did not fail because of the query."""
     if code in _EXHAUSTED_SIGNALS:
         return (
             "The query was stopped: evaluating it exhausted the memory or stack this endpoint "
             "allows a query."
         )
     ended = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-    return f"The query worker stopped ({ended}) while evaluating this query; retry it."
+    return (
+        f"The query worker stopped ({ended}) while evaluating this query, not because of the "
+        "query; retry it."
+    )

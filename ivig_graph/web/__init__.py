@@ -59,6 +59,7 @@ def start_pool(dataset: BuiltDataset, config: ServerConfig) -> QueryPool:
             queue_wait=config.queue_wait,
             memory_limit_bytes=config.worker_memory_mb * 1024 * 1024,
             client_share=config.client_share,
+            client_queue=config.client_queue,
             backend=config.backend,
         ),
     )

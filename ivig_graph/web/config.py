@@ -27,19 +27,29 @@ class ServerConfig:
     port: int = 8000
     http_processes: int = 1
     http_threads: int = 16
+    max_connections: int = 1024  # open connections per HTTP process; more wait to be accepted
+    client_bodies: int = 4  # request bodies one client may be sending at once (429 beyond)
     # The query engine and its worker processes.
     backend: str | None = None  # a remote engine's SPARQL query endpoint, instead of the store
     workers: int = field(default_factory=lambda: max(os.cpu_count() or 1, 1))
     timeout: float = 10.0  # seconds a query may run before its worker is killed
     queue_limit: int = 32  # queries that may wait for a free worker; more are refused (503)
     queue_wait: float = 1.0  # seconds a query may wait for a free worker before 503
-    worker_memory_mb: int = 1024  # address-space limit of each query worker; 0 = none
+    worker_memory_mb: int = 768  # address-space limit of each query worker; 0 = none
     client_share: int = 0  # query slots one client may hold; 0 = all but one
+    client_queue: int = 0  # places in the queue one client may hold; 0 = its share
     # Limits on what a client may send or receive.
     max_body_bytes: int = 512 * 1024
     max_query_length: int = 64 * 1024
     max_depth: int = 64
     max_rows: int = 10_000
+    max_answer_bytes: int = 8 * 1024 * 1024  # bytes of one answer (then truncated, and said so)
+    max_dataset_graphs: int = 64  # default-graph-uri plus named-graph-uri in one request
+    # The guard's cost limits (sparql_guard.GuardLimits): what one query may contain.
+    max_path_steps: int = 64
+    max_optionals: int = 128
+    max_triple_patterns: int = 1024
+    max_expression_terms: int = 512
     # Per-client rate limit (Flask-Limiter notation); "" or "off" turns it off.
     rate_limit: str = "100 per 5 seconds"
     rate_limit_storage: str = "memory://"
@@ -59,12 +69,21 @@ class ServerConfig:
                     "query endpoint, e.g. http://127.0.0.1:7878/query (Oxigraph)."
                 )
         positive = ("port", "http_processes", "http_threads", "workers", "max_body_bytes")
-        for name in (*positive, "max_query_length", "max_depth", "max_rows"):
+        limits = ("max_query_length", "max_depth", "max_rows", "max_answer_bytes")
+        guard = ("max_path_steps", "max_optionals", "max_triple_patterns", "max_expression_terms")
+        others = ("max_connections", "client_bodies", "max_dataset_graphs")
+        for name in (*positive, *limits, *guard, *others):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
         if not (0 < self.timeout < math.inf):
             raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}.")
-        for name in ("queue_limit", "queue_wait", "worker_memory_mb", "client_share"):
+        for name in (
+            "queue_limit",
+            "queue_wait",
+            "worker_memory_mb",
+            "client_share",
+            "client_queue",
+        ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative.")
         if self.rate_limited:
@@ -111,6 +130,8 @@ ENV_VARS: dict[str, str] = {
     "port": "IVIG_PORT",
     "http_processes": "IVIG_HTTP_PROCESSES",
     "http_threads": "IVIG_HTTP_THREADS",
+    "max_connections": "IVIG_MAX_CONNECTIONS",
+    "client_bodies": "IVIG_CLIENT_BODIES",
     "backend": "IVIG_BACKEND",
     "workers": "IVIG_WORKERS",
     "timeout": "IVIG_QUERY_TIMEOUT",
@@ -118,10 +139,17 @@ ENV_VARS: dict[str, str] = {
     "queue_wait": "IVIG_QUEUE_WAIT",
     "worker_memory_mb": "IVIG_WORKER_MEMORY_MB",
     "client_share": "IVIG_CLIENT_SHARE",
+    "client_queue": "IVIG_CLIENT_QUEUE",
     "max_body_bytes": "IVIG_MAX_BODY_BYTES",
     "max_query_length": "IVIG_MAX_QUERY_LENGTH",
     "max_depth": "IVIG_MAX_DEPTH",
     "max_rows": "IVIG_MAX_ROWS",
+    "max_answer_bytes": "IVIG_MAX_ANSWER_BYTES",
+    "max_dataset_graphs": "IVIG_MAX_DATASET_GRAPHS",
+    "max_path_steps": "IVIG_MAX_PATH_STEPS",
+    "max_optionals": "IVIG_MAX_OPTIONALS",
+    "max_triple_patterns": "IVIG_MAX_TRIPLE_PATTERNS",
+    "max_expression_terms": "IVIG_MAX_EXPRESSION_TERMS",
     "rate_limit": "IVIG_RATE_LIMIT",
     "rate_limit_storage": "IVIG_RATE_LIMIT_STORAGE",
     "trust_proxy": "IVIG_TRUST_PROXY",

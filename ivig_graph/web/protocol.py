@@ -13,11 +13,13 @@ import codecs
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from ivig_graph.errors import Malformed, UnsupportedMediaType, UpdateRefused
+from ivig_graph.errors import Malformed, TooLarge, UnsupportedMediaType, UpdateRefused
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
+DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
+MAX_DATASET_GRAPHS = 64
 
 
 @dataclass(frozen=True)
@@ -93,9 +95,14 @@ def parse_urlencoded(data: bytes, codec: str, what: str) -> Params:
 
 
 def read_query_request(
-    method: str, query_string: bytes, content_type: str | None, body: bytes | None
+    method: str,
+    query_string: bytes,
+    content_type: str | None,
+    body: bytes | None,
+    max_graphs: int = MAX_DATASET_GRAPHS,
 ) -> ProtocolRequest:
-    """Interpret one request to the endpoint; ``body`` is None for GET and HEAD."""
+    """Interpret one request to the endpoint; ``body`` is None for GET and HEAD. At most
+    ``max_graphs`` graph IRIs (``default-graph-uri`` and ``named-graph-uri`` together)."""
     url_params = parse_urlencoded(query_string, "utf-8", "query string")
     body_params: Params = []
     direct_query: str | None = None
@@ -126,6 +133,12 @@ def read_query_request(
         queries.append(direct_query)
     if len(queries) > 1:
         raise Malformed(f"Exactly one query per request, not {len(queries)}.")
+    graphs = sum(1 for name in names if name in DATASET_PARAMETERS)
+    if graphs > max_graphs:
+        raise TooLarge(
+            f"The request names {graphs} graphs (default-graph-uri and named-graph-uri); this "
+            f"endpoint accepts at most {max_graphs}. The dataset holds three named graphs."
+        )
     formats = [value for name, value in params if name == "format"]
     if len(formats) > 1:
         raise Malformed("At most one format parameter per request.")

@@ -55,6 +55,7 @@ def query_request(
         default_graphs=protocol.default_graphs if protocol.dataset_given else None,
         named_graphs=protocol.named_graphs if protocol.dataset_given else None,
         max_rows=max_rows,
+        max_bytes=state.config.max_answer_bytes,
     )
 
 

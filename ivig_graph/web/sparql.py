@@ -20,6 +20,7 @@ from ivig_graph.formats import Format
 from ivig_graph.query.engine import QueryAnswer
 from ivig_graph.query.guard import QueryForm
 from ivig_graph.web import query_page, service_description
+from ivig_graph.web.access import client_address
 from ivig_graph.web.negotiation import by_format_parameter, negotiate_or_refuse
 from ivig_graph.web.protocol import ProtocolRequest, read_query_request
 from ivig_graph.web.querying import endpoint_url, inspect, query_request, run
@@ -64,15 +65,24 @@ def preflight() -> Response:
 
 def read_protocol(state: Endpoint) -> ProtocolRequest:
     if request.method != "POST":
-        return read_query_request("GET", request.query_string, None, None)
+        return read_query_request(
+            "GET", request.query_string, None, None, state.config.max_dataset_graphs
+        )
     limit = state.config.max_body_bytes
     if (request.content_length or 0) > limit:
         raise TooLarge(f"The request body is larger than {limit} bytes.")
-    body = request.stream.read(limit + 1)
+    if not request.content_length:  # as Werkzeug reads a body without a length: empty
+        body = b""
+    else:
+        body = state.bodies.read(request.environ["wsgi.input"], client_address())
     if len(body) > limit:
         raise TooLarge(f"The request body is larger than {limit} bytes.")
     return read_query_request(
-        "POST", request.query_string, request.headers.get("Content-Type"), body
+        "POST",
+        request.query_string,
+        request.headers.get("Content-Type"),
+        body,
+        state.config.max_dataset_graphs,
     )
 
 
@@ -87,7 +97,14 @@ def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
     response = Response(_body_with_truncation_link(answer), status=200)
     response.headers["Content-Type"] = content_type(answer.media_type)
     response.vary.add("Accept")
-    if answer.truncated:
+    if answer.bytes_capped:
+        limit = state.config.max_answer_bytes
+        response.headers["X-SPARQL-MaxBytes"] = str(limit)
+        response.headers["Warning"] = (
+            f'199 ivig-graph "Results truncated to the first {answer.rows} rows, to fit in '
+            f'{limit} bytes; use LIMIT and OFFSET to page, or select fewer or shorter values."'
+        )
+    elif answer.truncated:
         response.headers["X-SPARQL-MaxRows"] = str(state.config.max_rows)
         response.headers["Warning"] = (
             f'199 ivig-graph "Results truncated to the first {state.config.max_rows} rows; '

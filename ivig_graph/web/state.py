@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import current_app
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.query.guard import GuardLimits
+from ivig_graph.serve.bodies import BodyReader
 from ivig_graph.serve.pool import QueryPool
 from ivig_graph.web.config import ServerConfig
 
@@ -18,10 +19,23 @@ class Endpoint:
     config: ServerConfig
     pool: QueryPool
     examples: dict[str, str]  # file name -> text of the example queries
+    bodies: BodyReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        config = self.config
+        self.bodies = BodyReader(config.client_bodies, max(config.http_threads // 2, 1))
 
     @property
     def guard_limits(self) -> GuardLimits:
-        return GuardLimits(max_length=self.config.max_query_length, max_depth=self.config.max_depth)
+        config = self.config
+        return GuardLimits(
+            max_length=config.max_query_length,
+            max_depth=config.max_depth,
+            max_path_steps=config.max_path_steps,
+            max_optionals=config.max_optionals,
+            max_triple_patterns=config.max_triple_patterns,
+            max_expression_terms=config.max_expression_terms,
+        )
 
 
 def endpoint() -> Endpoint:

@@ -1,4 +1,4 @@
-"""The query guard: query forms, updates, SERVICE, depth and length, decided on tokens.
+"""The query guard: query forms, updates, SERVICE, depth, length and cost, decided on tokens.
 
 Strings, IRIs and comments must neither hide a keyword from the guard nor trigger it. The
 parser accepts keywords glued together (``SERVICEex:x``, ``trueSERVICE<...>``), which the guard
@@ -7,6 +7,8 @@ must catch too; each such case here was checked against Oxigraph's parser.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 from ivig_graph.errors import ForbiddenFeature, TooComplex, TooLarge, UpdateRefused
 from ivig_graph.query.guard import GuardLimits, QueryForm, inspect_query, tokens
 from ivig_graph.web.errors import status_of
+from tests.web.conftest import REPO
 
 
 @pytest.mark.parametrize(
@@ -145,3 +148,89 @@ def test_service_is_found_after_any_token(before: str, gap: str, keyword: str, g
     query = f"SELECT * {{ ?s ?p ?o {before}{gap}{keyword}{gap2}<http://127.0.0.1:9/> {{}} }}"
     with pytest.raises(ForbiddenFeature):
         inspect_query(query)
+
+
+# ---------------------------------------------------------------- cost limits
+
+COSTLY = {  # what held a worker for most of a 10 s budget (issue 13), each under 64 KB
+    "path": "PREFIX : <http://e/> SELECT * { ?s " + "/".join([":p"] * 500) + " ?o }",
+    "optionals": "SELECT * { ?a ?b ?c " + "OPTIONAL { ?a ?b ?c } " * 2000 + "}",
+    "patterns": "PREFIX : <http://e/> SELECT * { ?s :p " + ", ".join(["?o"] * 10000) + " }",
+    "sum": "SELECT (" + "+".join(["1"] * 30000) + " AS ?x) {}",
+    "or": "SELECT * { FILTER(" + "||".join(["?x"] * 15000) + ") }",
+}
+WHAT_TO_CHANGE = {
+    "path": "a shorter path",
+    "optionals": "fewer OPTIONALs",
+    "patterns": "fewer triple patterns",
+    "sum": "shorter expressions",
+    "or": "shorter expressions",
+}
+
+
+@pytest.mark.parametrize("name", sorted(COSTLY))
+def test_cheap_to_send_expensive_to_run_is_refused_at_once(name: str) -> None:
+    query = COSTLY[name]
+    assert len(query) <= GuardLimits().max_length
+    started = time.perf_counter()
+    with pytest.raises(TooComplex) as refused:
+        inspect_query(query)
+    assert time.perf_counter() - started < 0.1
+    assert status_of(refused.value) == 400
+    assert WHAT_TO_CHANGE[name] in str(refused.value)
+    assert "line 1, column" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("limits", "within", "over"),
+    [
+        (
+            GuardLimits(max_path_steps=3),
+            "SELECT * { ?s <p>/^<p>|<p> ?o FILTER(?o || ?s) }",
+            "SELECT * { ?s <p>/<p>/<p>/<p>/<p> ?o }",
+        ),
+        (
+            GuardLimits(max_optionals=2),
+            "SELECT * { OPTIONAL {} OPTIONAL {} }",
+            "SELECT * { OPTIONAL {} OPTIONAL {} optional {} }",
+        ),
+        (
+            GuardLimits(max_triple_patterns=3),
+            "SELECT * { ?a ?b ?c . ?a ?b 1.5, 2.5 ; ?d ?e }",
+            "SELECT * { ?a ?b ?c . ?a ?b ?c , ?d ; ?e ?f . ?g ?h ?i }",
+        ),
+        (
+            GuardLimits(max_expression_terms=4),
+            "SELECT (1+2+3 AS ?a) (4+5+6 AS ?b) { FILTER(?a || ?b) }",
+            "SELECT (1+2+3+4+5+6 AS ?a) {}",
+        ),
+    ],
+)
+def test_each_cost_limit_is_exact_and_configurable(
+    limits: GuardLimits, within: str, over: str
+) -> None:
+    inspect_query(within, limits)
+    with pytest.raises(TooComplex):
+        inspect_query(over, limits)
+
+
+def test_cost_limits_do_not_count_strings_iris_or_comments() -> None:
+    hidden = "'" + "/+|." * 1000 + "' <http://e/a/b/c/d/e/f> # " + "OPTIONAL " * 200
+    assert inspect_query(f"SELECT * {{ ?s ?p {hidden}\n }}").form is QueryForm.SELECT
+
+
+def test_every_example_query_is_far_within_the_cost_limits() -> None:
+    """A tenth of each default limit: the example queries and QC checks are sensible sizes."""
+    limits = GuardLimits()
+    tight = GuardLimits(
+        max_path_steps=limits.max_path_steps // 10,
+        max_optionals=limits.max_optionals // 10,
+        max_triple_patterns=limits.max_triple_patterns // 10,
+        max_expression_terms=limits.max_expression_terms // 10,
+    )
+    files = sorted((REPO / "queries").glob("*.rq")) + sorted(
+        (REPO / "ontology" / "checks").glob("*.rq")
+    )
+    assert len(files) >= 15
+    for path in files:
+        inspect_query(path.read_text(encoding="utf-8"), tight)

@@ -76,6 +76,8 @@ def server(
         "IVIG_RATE_LIMIT": "off",
         "IVIG_QUEUE_WAIT": "10",
         "IVIG_CLIENT_SHARE": "3",  # every test client has the same loopback address
+        "IVIG_CLIENT_BODIES": "16",
+        "IVIG_CLIENT_QUEUE": "16",
     }
     running = start_server(small_built, log, env)
     SMALL_BUILT[:] = [small_built]
@@ -405,7 +407,7 @@ def test_ctrl_c_stops_the_server_and_its_workers(small_built: BuiltDataset, tmp_
     below = descendants(process.pid)
     assert len(below) >= 2  # granian's HTTP process and the query worker
     os.killpg(process.pid, signal.SIGINT)
-    assert process.wait(timeout=20) == 0
+    assert process.wait(timeout=20) == 0, server.log()
     deadline = time.monotonic() + 5
     while any(Path(f"/proc/{pid}").exists() for pid in below):
         assert time.monotonic() < deadline, server.log()
