@@ -99,7 +99,7 @@ def check_answers(server: Server, mix: list[MixQuery], expected: dict[str, int])
 
 
 def load_each(
-    server: Server, mix: list[MixQuery], seconds: float, mode: str = FRESH
+    server: Server, mix: list[MixQuery], seconds: float, mode: str = FRESH, label: str = ""
 ) -> dict[str, dict[str, float]]:
     """Each query of the mix alone for ``seconds``, fresh or repeated text."""
     results = {}
@@ -107,8 +107,8 @@ def load_each(
         load = drive(server.port, [(query.accept, server.path_for(query.text))], seconds, mode)
         results[query.name] = asdict(load)
         print(
-            f"  {mode:8} {query.name:38} {load.requests_per_s:8.1f}/s p50 {load.p50_ms:7.2f} "
-            f"p99 {load.p99_ms:7.2f} ms errors {load.errors}",
+            f"  {label:34} {mode:8} {query.name:36} {load.requests_per_s:8.1f}/s "
+            f"p50 {load.p50_ms:7.2f} p99 {load.p99_ms:7.2f} ms errors {load.errors}",
             flush=True,
         )
     return results

@@ -318,7 +318,8 @@ def _notes(report: Report) -> str:
             f"{run['requests']:,} requests, {run['requests_per_s']:,.0f}/s, p50 "
             f"{run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, **{run['errors']} errors**; "
             f"memory after {run['memory_after']['rss_mb']:.0f} MB RSS "
-            f"({run['memory_after']['pss_mb']:.0f} MB PSS)."
+            f"({run['memory_after']['pss_mb']:.0f} MB PSS); answers other than 200 in the "
+            f"server's access log: {run.get('not_200', 'not recorded')}."
         )
     return "\n\n".join(lines) if errors or wrong else ""
 
@@ -326,9 +327,10 @@ def _notes(report: Report) -> str:
 def _memory_and_startup(report: Report) -> str:
     lines = ["### Memory after the mix (real graph), and start-up", ""]
     for server, memory in report.get("memory_after_load", {}).items():
+        each = " + ".join(f"{mb:.0f}" for mb in memory.get("each_rss_mb", []))
         lines.append(
             f"- {server}: {memory['rss_mb']:.0f} MB RSS, {memory['pss_mb']:.0f} MB PSS "
-            "(summed over the server and all its processes)"
+            "(summed over the server and all its processes" + (f": {each} MB RSS)" if each else ")")
         )
     for name, seconds in report.get("startup_s", {}).items():
         what = "time to load the store" if name == "oxigraph load" else "launch → first answer"

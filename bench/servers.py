@@ -6,6 +6,7 @@ Python ceiling) under gunicorn and under granian."""
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from ivig_graph.store import BuiltDataset
@@ -62,14 +64,31 @@ class Server:
     def pids(self) -> list[int]:
         return descendants(self.process.pid)
 
-    def memory_mb(self) -> dict[str, float]:
+    def memory_mb(self) -> dict[str, Any]:
         """RSS and PSS summed over the server and all its descendants (PSS shares each page
-        among the processes that map it, so shared libraries and the store count once)."""
+        among the processes that map it, so shared libraries and the store count once), and
+        the RSS of each process, the server's own first."""
         rss = pss = 0
+        each = []
         for pid in self.pids():
             rss += _status_kb(pid, "VmRSS:")
             pss += _rollup_kb(pid, "Pss:")
-        return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1)}
+            each.append(round(_status_kb(pid, "VmRSS:") / 1024, 1))
+        return {"rss_mb": round(rss / 1024, 1), "pss_mb": round(pss / 1024, 1), "each_rss_mb": each}
+
+
+def statuses_in_log(log: Path) -> dict[str, int]:
+    """HTTP statuses other than 200 in ivig-graph's access log (JSON lines), with their
+    error codes: what wrk counts as errors, by kind."""
+    found: dict[str, int] = {}
+    for line in log.read_text(errors="replace").splitlines():
+        if not line.startswith('{"time"'):
+            continue
+        entry = json.loads(line)
+        if entry.get("status") != 200:
+            kind = f"{entry.get('status')} {entry.get('outcome') or ''}".strip()
+            found[kind] = found.get(kind, 0) + 1
+    return found
 
 
 def descendants(root: int) -> list[int]:
