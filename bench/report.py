@@ -135,7 +135,9 @@ def memory_1x(report: Report) -> Verdict | None:
         seen["after the soak"] = report["soak"]["memory_after"]["rss_mb"]
     row = _scale_row(report, 1)
     if row:
-        seen["synthetic 1x"] = row[OURS]["memory_after_mix"]["rss_mb"]
+        seen["synthetic 1x"] = row[OURS].get("memory_after_pages", row[OURS]["memory_after_mix"])[
+            "rss_mb"
+        ]
     if not seen:
         return None
     worst = max(seen.values())
@@ -147,7 +149,7 @@ def memory_100x(report: Report) -> Verdict | None:
     row = _scale_row(report, 100)
     if not row:
         return None
-    ours = row[OURS]["memory_after_mix"]["rss_mb"]
+    ours = row[OURS].get("memory_after_pages", row[OURS]["memory_after_mix"])["rss_mb"]
     theirs = row[OXIGRAPH]["memory_after_mix"]["rss_mb"]
     met = ours <= MEMORY_100X_RATIO * theirs
     detail = f"{ours:.0f} MB against Oxigraph's server {theirs:.0f} MB ({ours / theirs:.1f}x)"
@@ -321,7 +323,11 @@ def _notes(report: Report) -> str:
             f"({run['memory_after']['pss_mb']:.0f} MB PSS); answers other than 200 in the "
             f"server's access log: {run.get('not_200', 'not recorded')}."
         )
-    return "\n\n".join(lines) if errors or wrong else ""
+    if not errors:
+        lines.pop(0)
+    if not wrong:
+        lines.pop(1 if errors else 0)
+    return "\n\n".join(lines)
 
 
 def _memory_and_startup(report: Report) -> str:
@@ -360,6 +366,15 @@ def _scaling(report: Report) -> str:
             f"{_mb(ours['memory_after_mix'])} | {theirs['load_s']} | {theirs['first_answer_s']} | "
             f"{_mb(theirs['memory_after_mix'])} |"
         )
+    for row in rows:
+        if "pages_ready_s" in row[OURS]:
+            lines.append(
+                f"\nAt {row['scale']}x, ivig-graph's pages answered (HTTP "
+                f"{row[OURS]['pages_status']}) {row[OURS]['pages_ready_s']} s after launch, its "
+                "view of the dataset loaded; memory then "
+                f"{_mb(row[OURS]['memory_after_pages'])} MB (RSS / PSS; each process's RSS: "
+                f"{row[OURS]['memory_after_pages'].get('each_rss_mb')})."
+            )
     lines += ["", "Single-client latency, median of 5 after a warm-up request (ms):", ""]
     columns = [(row["scale"], server) for row in rows for server in (OURS, OXIGRAPH)]
     lines.append("| query | " + " | ".join(f"{s} {scale}x" for scale, s in columns) + " |")

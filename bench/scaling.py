@@ -69,12 +69,18 @@ def measure_server(server: servers.Server, mix: list[MixQuery]) -> dict[str, obj
         first = servers.wait_until_answering(server, deadline=600)
         started = server.memory_mb()
         timings = single_client_ms(server, mix)
-        return {
+        row = {
             "first_answer_s": round(first, 2),
             "memory_at_start": started,
             "memory_after_mix": server.memory_mb(),
             "single_client_ms": timings,
         }
+        if server.query_path == "/sparql":  # ivig-graph: its pages load a view in the background
+            status, _ = server.get("/conditions", "text/html", timeout=600)
+            row["pages_ready_s"] = round(time.perf_counter() - server.started, 2)
+            row["pages_status"] = status
+            row["memory_after_pages"] = server.memory_mb()
+        return row
     finally:
         servers.stop(server)
 
