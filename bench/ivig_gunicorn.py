@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from ivig_graph.store import load_built
+from ivig_graph.dataset.files import load_built
 from ivig_graph.web import create_app
 from ivig_graph.web.config import ServerConfig
 

@@ -12,8 +12,8 @@ from load import FRESH, drive
 from rdflib import Graph
 from servers import ACCEPT_RESULTS, Server
 
-from ivig_graph.sparql_guard import inspect_query
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.query.guard import inspect_query
 
 ROOT = Path(__file__).resolve().parent.parent
 ACCEPT_GRAPH = "text/turtle"
@@ -64,7 +64,7 @@ def answer_size(query: MixQuery, body: bytes) -> int:
 
 
 def expected_sizes(built: BuiltDataset, mix: list[MixQuery]) -> dict[str, int]:
-    from ivig_graph.query import run
+    from ivig_graph.query.command import run
 
     dataset = built.rdflib_dataset()
     sizes = {}

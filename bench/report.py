@@ -352,7 +352,7 @@ def _scaling(report: Report) -> str:
     if not rows:
         return ""
     lines = [
-        "### Synthetic graphs (`ivig_graph.synthetic`): start-up and memory (RSS / PSS MB)",
+        "### Synthetic graphs (`ivig_graph.build.synthetic`): start-up and memory (RSS / PSS MB)",
         "",
         "| scale | asserted | inferred | reason s | write s | ivig-graph first answer s | "
         "ivig-graph memory | oxigraph load s | oxigraph first answer s | oxigraph memory |",

@@ -30,8 +30,8 @@ from load import FRESH, REPEATED, drive
 from report import render
 from scaling import measure_scale
 
-from ivig_graph import icd10cm
-from ivig_graph.store import BuiltDataset, load_built
+from ivig_graph.build import icd10cm
+from ivig_graph.dataset.files import BuiltDataset, load_built
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PARTS = "build,startup,mix,variants,ceiling,soak,profile,scaling"  # variants, ceiling: with mix

@@ -1,4 +1,4 @@
-"""Synthetic graphs of the real graph's shape (``ivig_graph.synthetic``) at 1x, 100x...: the
+"""Synthetic graphs of the real graph's shape (``ivig_graph.build.synthetic``) at 1x, 100x...: the
 built dataset, then ``ivig-graph serve`` and Oxigraph's server on it, each measured from
 launch to its first correct answer and for memory (every process of the server)."""
 
@@ -11,11 +11,11 @@ from pathlib import Path
 import servers
 from mix import MixQuery, query_mix
 
-from ivig_graph.build import load_inputs, manifest_for
-from ivig_graph.reason import reason
+from ivig_graph.build.pipeline import load_inputs, manifest_for
+from ivig_graph.build.reason import reason
+from ivig_graph.build.synthetic import scaled_asserted
+from ivig_graph.dataset.files import BuiltDataset, new_dataset, write_built
 from ivig_graph.resources import Sources
-from ivig_graph.store import BuiltDataset, new_dataset, write_built
-from ivig_graph.synthetic import scaled_asserted
 from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 

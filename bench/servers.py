@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset
 
 BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
