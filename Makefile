@@ -64,7 +64,7 @@ format: install ## Format the code with ruff
 	$(BIN)/ruff format ivig_graph tests
 
 bench: install ## Benchmarks: ivig-graph vs Oxigraph's server vs rdflib-endpoint (bench/README.md)
-	PYTHON=$(PYTHON) bash scripts/bench/install.sh
+	PYTHON=$(PYTHON) VENV_PYTHON=$(BIN)/python bash scripts/bench/install.sh
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## Remove build output (keeps .venv)
