@@ -40,7 +40,9 @@ def build_scaled(scale: int, work: Path, row: dict[str, object]) -> BuiltDataset
     ):
         target = combined.graph(name)
         target += graph
-    built = write_built(combined, work / f"scale-{scale}", manifest_for(combined, base.source_sha256))
+    built = write_built(
+        combined, work / f"scale-{scale}", manifest_for(combined, base.source_sha256)
+    )
     row["write_s"] = round(time.perf_counter() - started, 2)
     return built
 
