@@ -33,15 +33,15 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from ivig_graph.errors import ClientOverShare, Overloaded, QueryError, TimedOut, WorkerLost
+from ivig_graph.errors import Overloaded, QueryError, TimedOut, WorkerLost
 from ivig_graph.query.engine import QueryAnswer, QueryRequest
+from ivig_graph.serve.slots import Slots
 
 log = logging.getLogger(__name__)
 
@@ -95,76 +95,6 @@ class StoreCopy:
 
     def close(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-class Slots:
-    """At most ``size`` queries at once, ``queue_limit`` waiting, ``share`` per client."""
-
-    def __init__(self, settings: PoolSettings) -> None:
-        self.settings = settings
-        self.running = 0
-        self.waiting = 0
-        self._held: Counter[str] = Counter()
-        self._waiting: Counter[str] = Counter()
-        self._changed = threading.Condition()
-
-    def enter(self, client: str) -> None:
-        settings = self.settings
-        retry_after = max(1, round(settings.queue_wait))
-        deadline = time.monotonic() + settings.queue_wait
-        with self._changed:
-            if not self._free(client):
-                if self.waiting >= settings.queue_limit:
-                    raise Overloaded(
-                        "The endpoint is busy: too many queries are running or waiting. "
-                        "Retry later.",
-                        retry_after=retry_after,
-                    )
-                if self._waiting[client] >= settings.queue_share:
-                    raise ClientOverShare(
-                        f"This client already has {self._held[client]} queries running and "
-                        f"{self._waiting[client]} waiting, as many as one client may; wait "
-                        "for one to finish.",
-                        retry_after=retry_after,
-                    )
-                self.waiting += 1
-                self._waiting[client] += 1
-                try:
-                    while not self._free(client):
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0 or not self._changed.wait(remaining):
-                            raise self._refusal(client, retry_after)
-                finally:
-                    self.waiting -= 1
-                    self._waiting[client] -= 1
-                    if self._waiting[client] <= 0:
-                        del self._waiting[client]
-            self.running += 1
-            self._held[client] += 1
-
-    def leave(self, client: str) -> None:
-        with self._changed:
-            self.running -= 1
-            self._held[client] -= 1
-            if self._held[client] <= 0:
-                del self._held[client]
-            self._changed.notify_all()
-
-    def _free(self, client: str) -> bool:
-        return self.running < self.settings.size and self._held[client] < self.settings.share
-
-    def _refusal(self, client: str, retry_after: int) -> QueryError:
-        if self._held[client] >= self.settings.share:
-            return ClientOverShare(
-                f"This client already has {self._held[client]} queries running, as many as "
-                "one client may; wait for one to finish.",
-                retry_after=retry_after,
-            )
-        return Overloaded(
-            f"The endpoint is busy: no query worker became free within "
-            f"{self.settings.queue_wait:g} s. Retry later.",
-            retry_after=retry_after,
-        )
 
 
 @dataclass
