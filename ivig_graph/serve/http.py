@@ -2,8 +2,8 @@
 
 Granian reads requests and writes answers on its own asynchronous runtime, so a slow or idle
 connection costs no Python thread; the Flask app runs on ``http_threads`` threads in each of
-``http_processes`` processes (one by default: a query's work happens in the query workers, and
-one process answers the fresh-query load as fast as several, bench/RESULTS.md). Each HTTP
+``http_processes`` processes (one by default: a second answered 39-60% more fresh queries a
+second on 2 cores but cost 183 MB and splits the per-client limits, bench/RESULTS.md). Each HTTP
 process imports ``ivig_graph.web.wsgi`` and builds the app from the ``IVIG_*`` environment this
 function sets.
 
