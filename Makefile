@@ -10,8 +10,12 @@ DATASET ?= build/dataset
 HOST ?= 127.0.0.1
 PORT ?= 8000
 INPUTS := $(shell find ontology data -type f 2>/dev/null) $(wildcard ivig_graph/*.py)
+NPM ?= npm
+NODE_STAMP := node_modules/.installed
+BUNDLE := ivig_graph/web/static/editor.js
+AXE := build/browser/axe.min.js
 
-.PHONY: help install build run test lint format clean engines browser bench
+.PHONY: help install build run test lint format clean engines browser bench bundle node wheel
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -29,16 +33,37 @@ $(DATASET)/manifest.json: $(STAMP) $(INPUTS)
 
 build: $(DATASET)/manifest.json ## Build the dataset (load -> validate -> reason -> write)
 
-run: build ## Serve the graph at http://$(HOST):$(PORT)/sparql on the embedded store
+run: build bundle ## Serve the graph at http://$(HOST):$(PORT)/sparql on the embedded store
 	$(BIN)/ivig-graph serve --dataset $(DATASET) --host $(HOST) --port $(PORT)
 
 engines: install ## Install the servers the integration tests run (Oxigraph, Virtuoso, nginx)
 	PYTHON=$(BIN)/python bash scripts/engines/install.sh
 
-browser: install ## Install Chromium (apt) and Playwright (PyPI) for the browser tests
+browser: install bundle ## Install Chromium (apt) and Playwright (PyPI) for the browser tests
 	PYTHON=$(BIN)/python bash scripts/browser/install.sh
 
-test: install engines browser ## Install everything and run all tests (lint included)
+node: ## Install Node.js and npm (apt) if they are missing
+	@command -v node >/dev/null && command -v $(NPM) >/dev/null || bash scripts/browser/install.sh node
+
+$(NODE_STAMP): package.json package-lock.json
+	@$(MAKE) --no-print-directory node
+	$(NPM) ci --ignore-scripts --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+$(BUNDLE): $(NODE_STAMP) $(wildcard frontend/*.js)
+	node_modules/.bin/esbuild frontend/editor.js --bundle --minify --format=iife --target=es2020 \
+		--legal-comments=none --outfile=$(BUNDLE)
+
+$(AXE): $(NODE_STAMP)
+	mkdir -p $(dir $(AXE))
+	cp node_modules/axe-core/axe.min.js $(AXE)
+
+bundle: $(BUNDLE) $(AXE) ## Bundle the query editor (npm ci, esbuild) and axe-core for the tests
+
+wheel: bundle ## Build the wheel (with the editor bundle) into dist/
+	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+
+test: install engines browser bundle ## Install everything and run all tests (lint included)
 	$(BIN)/ruff check ivig_graph tests
 	$(BIN)/ruff format --check ivig_graph tests
 	$(BIN)/mypy
@@ -58,4 +83,4 @@ bench: install ## Benchmarks: ivig-graph vs Oxigraph's server vs rdflib-endpoint
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## Remove build output (keeps .venv)
-	rm -rf build dist tests/artifacts
+	rm -rf build dist tests/artifacts $(BUNDLE)

@@ -17,6 +17,7 @@ from flask import Flask
 from ..resources import example_queries
 from ..serve.pool import PoolSettings, QueryPool
 from ..store import BuiltDataset
+from .completions import register_completions
 from .config import ServerConfig
 from .errors import register_error_handlers
 from .hooks import install_hooks
@@ -45,6 +46,7 @@ def create_app(
     app.register_blueprint(sparql)
     app.register_blueprint(ops)
     register_pages(app, dataset)
+    register_completions(app, dataset)
     return app
 
 
