@@ -28,6 +28,25 @@ const theme = EditorView.theme({
   ".cm-lintRange-error": { backgroundColor: "#fde8e8" },
 });
 
+// Typing over a selection ourselves: left to the browser, Chromium keeps the removed tokens'
+// colours in a style="" attribute, which the Content-Security-Policy refuses (and logs).
+const typingOverSelection = EditorView.domEventHandlers({
+  beforeinput(event, view) {
+    if (event.inputType !== "insertText" || !event.data || view.composing) {
+      return false;
+    }
+    if (view.state.selection.ranges.every((range) => range.empty)) {
+      return false;
+    }
+    event.preventDefault();
+    view.dispatch(view.state.replaceSelection(event.data), {
+      userEvent: "input.type",
+      scrollIntoView: true,
+    });
+    return true;
+  },
+});
+
 function start(textarea) {
   const form = textarea.form;
   const lists = { prefixes: [], terms: [] };
@@ -63,6 +82,7 @@ function start(textarea) {
         autocompletion({ override: [completionSource(lists)], activateOnTyping: true }),
         EditorView.lineWrapping,
         theme,
+        typingOverSelection,
         EditorView.contentAttributes.of({
           "aria-label": label ? label.textContent.trim() : "Query",
           spellcheck: "false",
