@@ -50,9 +50,12 @@ $(NODE_STAMP): package.json package-lock.json
 	$(NPM) ci --ignore-scripts --no-audit --no-fund
 	touch $(NODE_STAMP)
 
-$(BUNDLE): $(NODE_STAMP) $(wildcard frontend/*.js)
+$(BUNDLE): $(NODE_STAMP) $(wildcard frontend/*.js frontend/*.mjs)
+	mkdir -p build
 	node_modules/.bin/esbuild frontend/editor.js --bundle --minify --format=iife --target=es2020 \
-		--legal-comments=none --outfile=$(BUNDLE)
+		--legal-comments=none --metafile=build/editor-meta.json --outfile=$(BUNDLE) \
+		--banner:js="/*! Bundles CodeMirror 6 and other MIT-licensed packages: see editor.js.LICENSE.txt */"
+	node frontend/licenses.mjs build/editor-meta.json $(BUNDLE).LICENSE.txt
 
 $(AXE): $(NODE_STAMP)
 	mkdir -p $(dir $(AXE))
@@ -60,7 +63,7 @@ $(AXE): $(NODE_STAMP)
 
 bundle: $(BUNDLE) $(AXE) ## Bundle the query editor (npm ci, esbuild) and axe-core for the tests
 
-wheel: bundle ## Build the wheel (with the editor bundle) into dist/
+wheel: install bundle ## Build the wheel (with the editor bundle) into dist/
 	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
 
 test: install engines browser bundle ## Install everything and run all tests (lint included)
@@ -83,4 +86,4 @@ bench: install ## Benchmarks: ivig-graph vs Oxigraph's server vs rdflib-endpoint
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean: ## Remove build output (keeps .venv)
-	rm -rf build dist tests/artifacts $(BUNDLE)
+	rm -rf build dist tests/artifacts $(BUNDLE) $(BUNDLE).LICENSE.txt

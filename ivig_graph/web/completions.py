@@ -122,4 +122,5 @@ def completions_json() -> Response:
     response = Response(body, mimetype="application/json")
     response.set_etag(current_app.extensions["ivig_graph"].dataset.version)
     response.headers["Cache-Control"] = "public, max-age=300"
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response

@@ -4,7 +4,9 @@
 an example query (``?example=NAME`` picks one); machines still get the service description.
 ``format=html`` with a query runs it and shows the answer as a table under the editor, IRIs
 linked to our pages, with links to download it in every format. The form submits as a plain GET,
-so the page works without JavaScript; static/query.js only spares the page reload.
+so the page works without JavaScript; static/query.js runs it in place and adds sorting, pages, a
+chart view and a history; static/editor.js (CodeMirror, built by ``make bundle``, loaded only when
+it is there) replaces the textarea, completing terms from ``/sparql/completions.json``.
 
 Queries run exactly as the endpoint runs them (the guard, then a worker of the pool); errors are
 shown in place, with the status the endpoint would answer.
