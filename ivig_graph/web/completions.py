@@ -16,9 +16,9 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
-from ..pages.links import DISPLAY_PREFIXES, compact
-from ..store import BuiltDataset
-from ..vocab import PREFIXES
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.vocab import PREFIXES
+from ivig_graph.web.views.links import DISPLAY_PREFIXES, compact
 
 completions = Blueprint("completions", __name__)
 EXTENSION = "ivig_graph.completions"

@@ -13,7 +13,7 @@ import logging
 from flask import Flask, Response, g
 from werkzeug.exceptions import HTTPException
 
-from .. import errors
+from ivig_graph import errors
 
 log = logging.getLogger(__name__)
 

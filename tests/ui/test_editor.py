@@ -21,12 +21,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import OWL, RDF, SKOS, Dataset, URIRef
 
-from ivig_graph.pages.links import compact
 from ivig_graph.vocab import IVIG, PREFIXES
 from ivig_graph.web import query_page
-
-from ..web.conftest import RunningServer
-from .test_browser import DESKTOP, Visit, browser
+from ivig_graph.web.views.links import compact
+from tests.ui.test_browser import DESKTOP, Visit, browser
+from tests.web.conftest import RunningServer
 
 __all__ = ["browser"]  # the Chromium fixture, shared with test_browser.py
 
