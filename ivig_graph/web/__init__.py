@@ -17,6 +17,7 @@ from flask import Flask
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.resources import example_queries
 from ivig_graph.serve.pool import PoolSettings, QueryPool
+from ivig_graph.web.completions import register_completions
 from ivig_graph.web.config import ServerConfig
 from ivig_graph.web.errors import register_error_handlers
 from ivig_graph.web.hooks import install_hooks
@@ -45,6 +46,7 @@ def create_app(
     app.register_blueprint(sparql)
     app.register_blueprint(ops)
     register_pages(app, dataset)
+    register_completions(app, dataset)
     return app
 
 

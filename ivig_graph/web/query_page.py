@@ -4,7 +4,9 @@
 an example query (``?example=NAME`` picks one); machines still get the service description.
 ``format=html`` with a query runs it and shows the answer as a table under the editor, IRIs
 linked to our pages, with links to download it in every format. The form submits as a plain GET,
-so the page works without JavaScript; static/query.js only spares the page reload.
+so the page works without JavaScript; static/query.js runs it in place and adds sorting, pages, a
+chart view and a history; static/editor.js (CodeMirror, built by ``make bundle``, loaded only when
+it is there) replaces the textarea, completing terms from ``/sparql/completions.json``.
 
 Queries run exactly as the endpoint runs them (the guard, then a worker of the pool); errors are
 shown in place, with the status the endpoint would answer.
@@ -12,10 +14,13 @@ shown in place, with the status the endpoint would answer.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 
 from ivig_graph import formats
 from ivig_graph.errors import QueryError, Unavailable
@@ -32,6 +37,17 @@ from ivig_graph.web.views.results import Example, Table, example, from_json, fro
 
 HTML_FORMAT = "html"
 HTML_MAX_ROWS = 1000  # rows shown in the page; the downloads carry up to IVIG_MAX_ROWS
+EDITOR_BUNDLE = "editor.js"  # CodeMirror, built by `make bundle`; without it the page is a textarea
+XSD = "http://www.w3.org/2001/XMLSchema#"
+# Literals the result table sorts, and the chart view draws, as numbers.
+NUMERIC_DATATYPES = frozenset(
+    XSD + name
+    for name in (
+        "integer", "decimal", "double", "float", "int", "long", "short", "byte",
+        "nonNegativeInteger", "positiveInteger", "nonPositiveInteger", "negativeInteger",
+        "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte",
+    )
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -135,6 +151,8 @@ def _render(
         max_rows=state.config.max_rows,
         html_max_rows=HTML_MAX_ROWS,
         catalog=catalog(),
+        numeric_datatypes=NUMERIC_DATATYPES,
+        editor_bundle=editor_bundle(Path(current_app.static_folder or "") / EDITOR_BUNDLE),
         status=status,
         vary=True,
         cache=False,
@@ -143,3 +161,17 @@ def _render(
     if outcome is not None and outcome.retry_after is not None:
         response.headers["Retry-After"] = str(outcome.retry_after)
     return response
+
+
+def editor_bundle(path: Path) -> str | None:
+    """A version tag for the editor bundle (to bust caches), or None when it is not built."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _digest(path, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _digest(path: Path, mtime_ns: int, size: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
