@@ -97,6 +97,10 @@ def cluster(
     (public_port,) = free_ports(1)  # only to name the public URL; nginx gets its own port
     env = {
         "IVIG_RATE_LIMIT": "off",  # one machine sends all the load
+        # ... from one address: it may use every slot, and wait in the queue as it likes
+        "IVIG_CLIENT_SHARE": "2",
+        "IVIG_CLIENT_QUEUE": "32",
+        "IVIG_CLIENT_BODIES": "8",
         "IVIG_BASE_URL": f"http://ivig.example:{public_port}/sparql",  # the public IRI
         "IVIG_TRUST_PROXY": "1",
     }
