@@ -194,8 +194,12 @@ def test_run_an_example_query(visit: Visit) -> None:
 
 def test_query_errors_are_shown_in_place(visit: Visit) -> None:
     page = visit.open("/sparql")
-    page.get_by_label("Query", exact=True).fill("SELECT * WHERE { ?s ?p }")
-    page.get_by_label("Query", exact=True).press("Control+Enter")
+    editor = page.get_by_label("Query", exact=True)
+    editor.click()
+    editor.press("Control+a")
+    editor.press("Delete")
+    editor.press_sequentially("SELECT * WHERE { ?s ?p }")
+    editor.press("Control+Enter")
     alert = page.locator("#results [role=alert]")
     alert.wait_for()
     assert "HTTP 400" in alert.inner_text() and "error at" in alert.inner_text()
