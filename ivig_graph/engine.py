@@ -20,7 +20,7 @@ from typing import IO, Literal, cast
 
 import pyoxigraph as ox
 
-from . import formats
+from . import formats, sparql_syntax
 from .errors import Malformed, NotAcceptable, QueryFailed
 from .formats import Format
 from .vocab import PREFIXES
@@ -81,8 +81,10 @@ def start_query(
             default_graph=default_graph,
             named_graphs=named_graphs,
         )
-    except SyntaxError as error:
-        raise Malformed(f"Invalid SPARQL query: {error}") from None
+    except SyntaxError as error:  # Oxigraph's grammar dump, said in words (sparql_syntax)
+        raise sparql_syntax.readable(
+            request.query, str(error), PREFIXES, request.base_iri
+        ) from None
     except (ValueError, OSError, RuntimeError) as error:
         raise QueryFailed(f"The query could not be evaluated: {error}") from None
 
