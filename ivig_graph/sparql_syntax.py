@@ -210,16 +210,12 @@ def _expected_words(tokens: list[str], prefix: str | None) -> str:
         wanted.append("an operator")
     if not wanted:  # beside terms, the few keywords the parser names are a random sample
         wanted.extend(w for w in words if w.upper() in STRUCTURE)
-    wanted.extend(repr(p) for p in PUNCTUATION if p in quoted and not _term_start(p, wanted))
+    terms = bool(wanted)  # "(", "[" and "." (".5") can start a term: not named beside terms
+    wanted.extend(repr(p) for p in PUNCTUATION if p in quoted and not (terms and p in "([."))
     wanted.extend(p[0].lower() + p[1:] for p in phrases if "not found" not in p)
     if not wanted:
         return "something else here"
     return "expected " + _either(wanted[:MAX_WORDS])
-
-
-def _term_start(punctuation: str, wanted: list[str]) -> bool:
-    """``(``, ``[`` and ``.`` (``.5``) can start a term: not worth naming beside terms."""
-    return punctuation in "([." and bool(wanted)
 
 
 def _either(items: Iterable[str]) -> str:

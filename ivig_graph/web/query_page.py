@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 from flask import Response, g, request
 
 from .. import formats
-from ..errors import QueryError, Unavailable
+from ..errors import QueryError, QuerySyntaxError, Unavailable
 from ..formats import Format
 from ..pages.results import Example, Table, example, from_json, from_ntriples
 from ..sparql_guard import QueryForm
@@ -45,6 +45,8 @@ class Outcome:
     status: int = 200
     retry_after: int | None = None
     milliseconds: float | None = None
+    error_line: int | None = None  # where a syntax error is, for the editor to mark
+    error_column: int | None = None
 
 
 def is_html_format(parameter: str | None) -> bool:
@@ -93,8 +95,15 @@ def run(state: Endpoint, protocol: ProtocolRequest) -> Outcome:
     except QueryError as error:
         g.outcome = type(error).__name__
         retry_after = error.retry_after if isinstance(error, Unavailable) else None
+        syntax = isinstance(error, QuerySyntaxError) and error.line > 0
+        line, column = (error.line, error.column) if syntax else (None, None)  # type: ignore[attr-defined]
         return Outcome(
-            form=form, error=str(error), status=status_of(error), retry_after=retry_after
+            form=form,
+            error=str(error),
+            status=status_of(error),
+            retry_after=retry_after,
+            error_line=line,
+            error_column=column,
         )
     table = from_ntriples(answer.body) if answer.kind == "graph" else from_json(answer.body)
     return Outcome(
