@@ -3,8 +3,9 @@
 Blueprints: ``sparql`` (the SPARQL 1.1 Protocol endpoint and its service description),
 ``ops`` (health checks, example queries) and ``pages`` (HTML pages and linked data). ``hooks``
 adds what every response carries (request id, timing, CORS, compression, access log),
-``limits`` the per-client rate limit, ``errors`` the one mapping of errors to statuses. Queries
-run in worker processes (``ivig_graph.serve.pool``) so that a runaway query can be killed.
+``limits`` the per-client rate limit, ``metrics`` the counters at ``/metrics``, ``errors``
+the one mapping of errors to statuses. Queries run in worker processes
+(``ivig_graph.serve.pool``) so that a runaway query can be killed.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .config import ServerConfig
 from .errors import register_error_handlers
 from .hooks import install_hooks
 from .limits import install_rate_limit
+from .metrics import install_metrics
 from .ops import ops
 from .pages import register_pages
 from .sparql import sparql
@@ -38,7 +40,9 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["ivig_graph"] = Endpoint(dataset, config, pool, _examples(config))
+    state = Endpoint(dataset, config, pool, _examples(config))
+    app.extensions["ivig_graph"] = state
+    install_metrics(app, state)
     install_hooks(app)
     install_rate_limit(app, config)
     register_error_handlers(app)
