@@ -39,14 +39,14 @@ from urllib.parse import urlencode
 from rdflib import Graph
 from report import render  # bench/report.py, beside this script
 
-from ivig_graph import icd10cm
-from ivig_graph.build import Inputs, load_inputs, manifest_for
-from ivig_graph.reason import reason
+from ivig_graph.build import icd10cm
+from ivig_graph.build.pipeline import Inputs, load_inputs, manifest_for
+from ivig_graph.build.reason import reason
+from ivig_graph.build.synthetic import scaled_asserted
+from ivig_graph.build.validate import validate
+from ivig_graph.dataset.files import BuiltDataset, load_built, new_dataset, write_built
+from ivig_graph.query.guard import inspect_query
 from ivig_graph.resources import Sources
-from ivig_graph.sparql_guard import inspect_query
-from ivig_graph.store import BuiltDataset, load_built, new_dataset, write_built
-from ivig_graph.synthetic import scaled_asserted
-from ivig_graph.validate import validate
 from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -283,7 +283,7 @@ def answer_size(query: MixQuery, body: bytes) -> int:
 
 
 def expected_sizes(built: BuiltDataset, mix: list[MixQuery]) -> dict[str, int]:
-    from ivig_graph.query import run
+    from ivig_graph.query.command import run
 
     dataset = built.rdflib_dataset()
     sizes = {}

@@ -16,19 +16,19 @@ from pathlib import Path
 
 from rdflib import RDF
 
-from . import __version__
-from .build import assemble, build, check, load_inputs
-from .errors import IvigGraphError
-from .explain import explain
-from .export import FORMATS, GRAPH_CHOICES, export
-from .graph_store import AUTH_SCHEMES, DEFAULT_TIMEOUT
-from .progress import StageDisplay
-from .publish import AUTH_ENV, publish_from_args
-from .query import OUTPUT_FORMATS, format_result, run
-from .reason import REASONERS
-from .resources import Sources
-from .store import DEFAULT_DIRECTORY, BuiltDataset, load_built
-from .vocab import ASSERTED_GRAPH, CONDITION, IVIG
+from ivig_graph import __version__
+from ivig_graph.build.pipeline import assemble, build, check, load_inputs
+from ivig_graph.build.progress import StageDisplay
+from ivig_graph.build.reason import REASONERS
+from ivig_graph.clients.gsp import AUTH_SCHEMES, DEFAULT_TIMEOUT
+from ivig_graph.clients.publish import AUTH_ENV, publish_from_args
+from ivig_graph.dataset.explain import explain
+from ivig_graph.dataset.export import FORMATS, GRAPH_CHOICES, export
+from ivig_graph.dataset.files import DEFAULT_DIRECTORY, BuiltDataset, load_built
+from ivig_graph.errors import IvigGraphError
+from ivig_graph.query.command import OUTPUT_FORMATS, format_result, run
+from ivig_graph.resources import Sources
+from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, IVIG
 
 
 def _dataset_dir(value: str | None) -> Path:
@@ -86,8 +86,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve.http import run_server
-    from .web.config import ConfigError, ServerConfig
+    from ivig_graph.serve.http import run_server
+    from ivig_graph.web.config import ConfigError, ServerConfig
 
     built = load_built(_dataset_dir(args.dataset))
     try:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 
 import pyoxigraph as ox
 
-from .errors import QuerySyntaxError
+from ivig_graph.errors import QuerySyntaxError
 
 _MESSAGE = re.compile(r"error at (\d+):(\d+): expected (?:one of )?(.*)", re.S)
 _TOKEN = re.compile(

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from rdflib import Dataset, Graph
 
-from ivig_graph.build import build
+from ivig_graph.build.pipeline import build
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.resources import Sources
-from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 REPO = Path(__file__).parent.parent

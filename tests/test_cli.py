@@ -29,8 +29,9 @@ from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import SKOS
 
 from ivig_graph import cli
-from ivig_graph.build import STAGES, build
-from ivig_graph.curation import KINDS, LISTS
+from ivig_graph.build.curation import KINDS, LISTS
+from ivig_graph.build.pipeline import STAGES, build
+from ivig_graph.dataset.files import MANIFEST_FILE, NQUADS_FILE, BuiltDataset, load_built
 from ivig_graph.errors import (
     CurationError,
     DatasetNotBuilt,
@@ -40,10 +41,8 @@ from ivig_graph.errors import (
     ValidationFailed,
 )
 from ivig_graph.resources import Sources
-from ivig_graph.store import MANIFEST_FILE, NQUADS_FILE, BuiltDataset, load_built
 from ivig_graph.vocab import CONDITION, GRAPHS, INFERRED_GRAPH, IVIG
-
-from . import article
+from tests import article
 
 REPO = Path(__file__).parent.parent
 FDA_QUERY = Path("queries") / "01-fda-approved-uses.rq"

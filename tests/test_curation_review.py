@@ -15,10 +15,9 @@ import pytest
 from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDFS, SKOS
 
-from ivig_graph import icd10cm
+from ivig_graph.build import icd10cm
 from ivig_graph.vocab import CONDITION, ICD10CM, IVIG, SOURCE
-
-from . import article
+from tests import article
 
 QUOTED = re.compile(r"\"([^\"]+)\"")
 

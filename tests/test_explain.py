@@ -6,8 +6,8 @@ import pytest
 from rdflib import RDF, Dataset, Graph
 
 from ivig_graph.cli import main
-from ivig_graph.explain import explain
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.explain import explain
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import IVIG
 
 

@@ -23,11 +23,10 @@ from rdflib.compare import graph_diff, to_isomorphic
 from rdflib.namespace import SKOS
 
 from ivig_graph import formats
-from ivig_graph.export import FORMATS, GRAPH_CHOICES, export, jsonld_context
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.export import FORMATS, GRAPH_CHOICES, export, jsonld_context
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, IVIG
-
-from . import article
+from tests import article
 
 NAMED_GRAPH_FORMATS = [name for name, fmt in FORMATS.items() if fmt.supports_datasets]
 DIFF_LINES = 20
@@ -233,8 +232,8 @@ SEEDS = ("0", "4242")
 EXPORT_SCRIPT = """
 import sys
 from pathlib import Path
-from ivig_graph.export import FORMATS, export
-from ivig_graph.store import load_built
+from ivig_graph.dataset.export import FORMATS, export
+from ivig_graph.dataset.files import load_built
 
 dataset = load_built(Path(sys.argv[1])).rdflib_dataset()
 for fmt in FORMATS:

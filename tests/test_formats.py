@@ -11,7 +11,7 @@ from rdflib.compare import isomorphic
 from rdflib.query import Result
 
 from ivig_graph import formats
-from ivig_graph.export import serialize_graph
+from ivig_graph.dataset.export import serialize_graph
 
 EX = "http://example.org/"
 

@@ -9,8 +9,7 @@ from rdflib import RDF, RDFS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, SKOS
 
 from ivig_graph.vocab import CATEGORY, CONDITION, IVIG, SOURCE
-
-from . import article
+from tests import article
 
 LIST_SOURCES = {
     "fda-approved": SOURCE["fda-approved-uses"],

@@ -20,9 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from ivig_graph.store import MANIFEST_FILE, NQUADS_FILE, BuiltDataset
-
-from . import article
+from ivig_graph.dataset.files import MANIFEST_FILE, NQUADS_FILE, BuiltDataset
+from tests import article
 
 REPO = Path(__file__).parent.parent
 SHIPPED_FOLDERS = ("ontology", "data", "queries")  # -> ivig_graph/_resources/<folder>

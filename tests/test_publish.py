@@ -20,10 +20,10 @@ import pytest
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 
+from ivig_graph.clients.gsp import Credentials, GraphStore, excerpt
+from ivig_graph.clients.publish import AUTH_ENV, publish, publish_from_args, verify_store
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import PublishFailed, StoreDiffers, StoreRefused, StoreUnreachable
-from ivig_graph.graph_store import Credentials, GraphStore, excerpt
-from ivig_graph.publish import AUTH_ENV, publish, publish_from_args, verify_store
-from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, IVIG
 
 USER, PASSWORD = "curator", "s3cret:with:colons"

@@ -15,12 +15,11 @@ from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import SKOS
 from rdflib.query import Result
 
-from ivig_graph import icd10cm
-from ivig_graph.query import run
+from ivig_graph.build import icd10cm
+from ivig_graph.query.command import run
 from ivig_graph.resources import example_queries
 from ivig_graph.vocab import CATEGORY, CONDITION, IVIG, SOURCE
-
-from . import article
+from tests import article
 
 QUERIES = {path.name: path for path in example_queries()}
 USES = article.uses()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 
+from ivig_graph.build.reason import W3C_VOCABULARIES, is_useful, owl_rl_closure, reason
 from ivig_graph.errors import InconsistentOntology
-from ivig_graph.reason import W3C_VOCABULARIES, is_useful, owl_rl_closure, reason
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import CONDITION, IVIG
 

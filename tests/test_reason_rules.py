@@ -6,11 +6,11 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import graph_diff, isomorphic
 
-from ivig_graph import reason_rules
+from ivig_graph.build import reason_rules
+from ivig_graph.build.reason import reason
+from ivig_graph.build.synthetic import scaled_asserted
 from ivig_graph.errors import InconsistentOntology
-from ivig_graph.reason import reason
 from ivig_graph.resources import Sources
-from ivig_graph.synthetic import scaled_asserted
 
 PREFIXES = """
 @prefix ivig: <https://w3id.org/ivig/ontology#> .

@@ -1,4 +1,4 @@
-"""The SPARQL backend client (``ivig_graph.remote``) against a scripted backend on loopback:
+"""The SPARQL backend client (``ivig_graph.clients.sparql_backend``) against a scripted backend on loopback:
 what it sends, how it reads Virtuoso's quirks, the row cap, and how each failure of the remote
 becomes a clear status for our client. Real engines: tests/integration/test_backend.py."""
 
@@ -14,9 +14,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from ivig_graph.engine import QueryRequest
-from ivig_graph.errors import QueryError, StoreDiffers, StoreRefused, StoreUnreachable
-from ivig_graph.remote import (
+from ivig_graph.clients.sparql_backend import (
     PLAIN_BNODE,
     VIRTUOSO_BNODE,
     Backend,
@@ -24,12 +22,13 @@ from ivig_graph.remote import (
     check_backend,
     execute_remote,
 )
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.errors import QueryError, StoreDiffers, StoreRefused, StoreUnreachable
+from ivig_graph.query.engine import QueryRequest
 from ivig_graph.vocab import GRAPHS, PREFIXES
 from ivig_graph.web.config import ConfigError, ServerConfig
 from ivig_graph.web.errors import status_of
-
-from .backend_double import BackendDouble, Reply, Seen
+from tests.backend_double import BackendDouble, Reply, Seen
 
 GRAPH_IRIS = [str(name) for name in GRAPHS]
 BASE = "http://example.org/sparql"

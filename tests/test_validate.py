@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, Graph
 
+from ivig_graph.build.validate import SH, load_shapes, rule_name, validate
 from ivig_graph.resources import Sources
-from ivig_graph.validate import SH, load_shapes, rule_name, validate
 
 DATA = Path(__file__).parent / "data"
 VALID = sorted((DATA / "valid").glob("*.ttl"))

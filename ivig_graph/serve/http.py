@@ -25,9 +25,9 @@ from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server import MPServer
 
-from ..errors import PortInUse
-from ..store import BuiltDataset
-from ..web.config import ServerConfig
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.errors import PortInUse
+from ivig_graph.web.config import ServerConfig
 
 BACKEND_CHECK_TIMEOUT = 30.0
 DATASET_VARIABLE = "IVIG_GRAPH_DATASET"
@@ -105,7 +105,7 @@ def run_server(built: BuiltDataset, config: ServerConfig) -> None:
     the built dataset (answers and ETags name its version)."""
     check_port(config.host, config.port)
     if config.backend is not None:
-        from ..remote import Backend, check_backend
+        from ivig_graph.clients.sparql_backend import Backend, check_backend
 
         backend = Backend(config.backend, timeout=BACKEND_CHECK_TIMEOUT)
         counts = check_backend(built, backend)

@@ -37,8 +37,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..engine import QueryAnswer, QueryRequest
-from ..errors import ClientOverShare, Overloaded, QueryError, TimedOut, WorkerLost
+from ivig_graph.errors import ClientOverShare, Overloaded, QueryError, TimedOut, WorkerLost
+from ivig_graph.query.engine import QueryAnswer, QueryRequest
 
 log = logging.getLogger(__name__)
 

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..engine import QueryAnswer, QueryRequest, execute
-from ..errors import QueryError
+from ivig_graph.errors import QueryError
+from ivig_graph.query.engine import QueryAnswer, QueryRequest, execute
 
 Executor = Callable[[QueryRequest], QueryAnswer]
 Reply = tuple[str, object]
@@ -80,7 +80,7 @@ def _store_executor(path: Path) -> Executor:
 
 
 def _remote_executor(url: str, timeout: float) -> Executor:
-    from ..remote import Backend, execute_remote  # only a worker for a backend needs it
+    from ivig_graph.clients.sparql_backend import Backend, execute_remote
 
     return partial(execute_remote, Backend(url, timeout=timeout))
 

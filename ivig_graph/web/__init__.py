@@ -15,18 +15,18 @@ from pathlib import Path
 
 from flask import Flask
 
-from ..resources import example_queries
-from ..serve.pool import PoolSettings, QueryPool
-from ..store import BuiltDataset
-from .config import ServerConfig
-from .errors import register_error_handlers
-from .hooks import install_hooks
-from .limits import install_rate_limit
-from .metrics import install_metrics
-from .ops import ops
-from .pages import register_pages
-from .sparql import sparql
-from .state import Endpoint
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.resources import example_queries
+from ivig_graph.serve.pool import PoolSettings, QueryPool
+from ivig_graph.web.config import ServerConfig
+from ivig_graph.web.errors import register_error_handlers
+from ivig_graph.web.hooks import install_hooks
+from ivig_graph.web.limits import install_rate_limit
+from ivig_graph.web.metrics import install_metrics
+from ivig_graph.web.ops import ops
+from ivig_graph.web.site import register_pages
+from ivig_graph.web.sparql import sparql
+from ivig_graph.web.state import Endpoint
 
 __all__ = ["Endpoint", "ServerConfig", "create_app"]
 

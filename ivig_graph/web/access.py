@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import request
 
-from .state import endpoint
+from ivig_graph.web.state import endpoint
 
 access_log = logging.getLogger("ivig_graph.access")
 

@@ -20,9 +20,9 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
-from .. import errors, formats
-from ..formats import Format
-from .negotiation import negotiate
+from ivig_graph import errors, formats
+from ivig_graph.formats import Format
+from ivig_graph.web.negotiation import negotiate
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,7 @@ def _title(status: int) -> str:
 def _error_page(status: int, message: str) -> Response | None:
     """The error in the pages' layout, or None if the pages cannot be drawn (their view of
     the dataset failed to load): the plain text then."""
-    from .pages import catalog, html_page  # the pages import this module
+    from ivig_graph.web.site import catalog, html_page
 
     try:
         data = catalog()

@@ -17,8 +17,8 @@ import time
 
 from flask import Flask, Response, g, request
 
-from .access import log_access, request_id
-from .state import endpoint
+from ivig_graph.web.access import log_access, request_id
+from ivig_graph.web.state import endpoint
 
 _COMPRESSIBLE = re.compile(
     r"^(text/|application/(sparql-results\+(json|xml)|ld\+json|json|rdf\+xml|n-triples|n-quads"

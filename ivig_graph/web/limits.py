@@ -14,8 +14,8 @@ from __future__ import annotations
 from flask import Flask, request
 from flask_limiter import Limiter
 
-from .access import client_address
-from .config import ServerConfig
+from ivig_graph.web.access import client_address
+from ivig_graph.web.config import ServerConfig
 
 LIMITED_PREFIXES = ("/sparql", "/queries")
 

@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from .. import formats
-from ..errors import NotAcceptable, UnknownFormat
-from ..formats import Format
+from ivig_graph import formats
+from ivig_graph.errors import NotAcceptable, UnknownFormat
+from ivig_graph.formats import Format
 
 Rank = tuple[float, int, bool, int]
 

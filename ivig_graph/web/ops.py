@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from .errors import error_response
-from .state import endpoint
+from ivig_graph.web.errors import error_response
+from ivig_graph.web.state import endpoint
 
 ops = Blueprint("ops", __name__)
 

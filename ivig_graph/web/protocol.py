@@ -17,7 +17,7 @@ import codecs
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
 
-from ..errors import Malformed, UnsupportedMediaType, UpdateRefused
+from ivig_graph.errors import Malformed, UnsupportedMediaType, UpdateRefused
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"

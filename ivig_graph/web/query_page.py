@@ -17,18 +17,18 @@ from urllib.parse import urlencode
 
 from flask import Response, g, request
 
-from .. import formats
-from ..errors import QueryError, QuerySyntaxError, Unavailable
-from ..formats import Format
-from ..pages.results import Example, Table, example, from_json, from_ntriples
-from ..sparql_guard import QueryForm
-from . import querying
-from .errors import status_of
-from .negotiation import negotiate
-from .pages import catalog, html_page
-from .protocol import ProtocolRequest
-from .service_description import DESCRIPTION_FORMATS
-from .state import Endpoint
+from ivig_graph import formats
+from ivig_graph.errors import QueryError, QuerySyntaxError, Unavailable
+from ivig_graph.formats import Format
+from ivig_graph.query.guard import QueryForm
+from ivig_graph.web import querying
+from ivig_graph.web.errors import status_of
+from ivig_graph.web.negotiation import negotiate
+from ivig_graph.web.protocol import ProtocolRequest
+from ivig_graph.web.service_description import DESCRIPTION_FORMATS
+from ivig_graph.web.site import catalog, html_page
+from ivig_graph.web.state import Endpoint
+from ivig_graph.web.views.results import Example, Table, example, from_json, from_ntriples
 
 HTML_FORMAT = "html"
 HTML_MAX_ROWS = 1000  # rows shown in the page; the downloads carry up to IVIG_MAX_ROWS

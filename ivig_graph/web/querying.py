@@ -11,13 +11,13 @@ import time
 import pyoxigraph as ox
 from flask import g, request
 
-from ..engine import QueryAnswer, QueryRequest
-from ..errors import Malformed
-from ..formats import Format
-from ..sparql_guard import QueryInfo, inspect_query
-from .access import client_address
-from .protocol import ProtocolRequest
-from .state import Endpoint
+from ivig_graph.errors import Malformed
+from ivig_graph.formats import Format
+from ivig_graph.query.engine import QueryAnswer, QueryRequest
+from ivig_graph.query.guard import QueryInfo, inspect_query
+from ivig_graph.web.access import client_address
+from ivig_graph.web.protocol import ProtocolRequest
+from ivig_graph.web.state import Endpoint
 
 FALLBACK_ENDPOINT = "http://localhost/sparql"
 

@@ -13,11 +13,11 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, VOID, XSD
 
-from .. import formats
-from ..export import serialize_graph
-from ..formats import Format
-from ..store import BuiltDataset
-from ..vocab import GRAPHS, PREFIXES
+from ivig_graph import formats
+from ivig_graph.dataset.export import serialize_graph
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.formats import Format
+from ivig_graph.vocab import GRAPHS, PREFIXES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ENTAILMENT_SIMPLE = URIRef("http://www.w3.org/ns/entailment/Simple")

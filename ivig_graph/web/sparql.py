@@ -15,16 +15,16 @@ from xml.sax.saxutils import quoteattr
 
 from flask import Blueprint, Response, g, request
 
-from .. import formats
-from ..engine import QueryAnswer
-from ..errors import Malformed, TooLarge
-from ..formats import Format
-from ..sparql_guard import QueryForm
-from . import query_page, service_description
-from .negotiation import by_format_parameter, negotiate_or_refuse
-from .protocol import FormatParameters, ProtocolRequest, read_query_request
-from .querying import endpoint_url, inspect, query_request, run
-from .state import Endpoint, endpoint
+from ivig_graph import formats
+from ivig_graph.errors import Malformed, TooLarge
+from ivig_graph.formats import Format
+from ivig_graph.query.engine import QueryAnswer
+from ivig_graph.query.guard import QueryForm
+from ivig_graph.web import query_page, service_description
+from ivig_graph.web.negotiation import by_format_parameter, negotiate_or_refuse
+from ivig_graph.web.protocol import FormatParameters, ProtocolRequest, read_query_request
+from ivig_graph.web.querying import endpoint_url, inspect, query_request, run
+from ivig_graph.web.state import Endpoint, endpoint
 
 sparql = Blueprint("sparql", __name__)
 

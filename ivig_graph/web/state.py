@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from ..serve.pool import QueryPool
-from ..sparql_guard import GuardLimits
-from ..store import BuiltDataset
-from .config import ServerConfig
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.query.guard import GuardLimits
+from ivig_graph.serve.pool import QueryPool
+from ivig_graph.web.config import ServerConfig
 
 
 @dataclass

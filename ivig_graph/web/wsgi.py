@@ -14,9 +14,9 @@ from pathlib import Path
 
 from flask import Flask
 
-from ..store import load_built
-from . import create_app
-from .config import ServerConfig
+from ivig_graph.dataset.files import load_built
+from ivig_graph.web import create_app
+from ivig_graph.web.config import ServerConfig
 
 
 def app_from_environment() -> Flask:

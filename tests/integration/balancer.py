@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from .engines import EngineUnavailable, free_ports, nginx_program
+from tests.integration.engines import EngineUnavailable, free_ports, nginx_program
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0

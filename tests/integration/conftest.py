@@ -13,12 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ivig_graph.graph_store import GraphStore
-from ivig_graph.publish import PublishReport, publish
-from ivig_graph.store import BuiltDataset
-
-from . import engines
-from .engines import EngineUnavailable, RunningEngine
+from ivig_graph.clients.gsp import GraphStore
+from ivig_graph.clients.publish import PublishReport, publish
+from ivig_graph.dataset.files import BuiltDataset
+from tests.integration import engines
+from tests.integration.engines import EngineUnavailable, RunningEngine
 
 ENGINES: dict[str, Callable[[Path], AbstractContextManager[RunningEngine]]] = {
     "oxigraph": engines.oxigraph,

@@ -20,21 +20,14 @@ import pytest
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph
 
-from ivig_graph.publish import PublishReport
-from ivig_graph.remote import Backend, check_backend
+from ivig_graph.clients.publish import PublishReport
+from ivig_graph.clients.sparql_backend import Backend, check_backend
+from ivig_graph.dataset.files import BuiltDataset, write_built
 from ivig_graph.resources import example_queries
-from ivig_graph.store import BuiltDataset, write_built
 from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH
 from ivig_graph.web import create_app
 from ivig_graph.web.config import ServerConfig
-
-from ..web.conftest import (
-    RunningServer,
-    assert_never_contacted,
-    start_server,
-    stop_server,
-)
-from .endpoint_http import (
+from tests.integration.endpoint_http import (
     Answer,
     assert_same_graph,
     assert_same_rows,
@@ -44,7 +37,8 @@ from .endpoint_http import (
     graph,
     rows,
 )
-from .engines import RunningEngine
+from tests.integration.engines import RunningEngine
+from tests.web.conftest import RunningServer, assert_never_contacted, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 

@@ -11,15 +11,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from ivig_graph.graph_store import GraphStore
-from ivig_graph.publish import publish
-from ivig_graph.store import BuiltDataset
-
-from ..backend_double import BackendDouble, Reply, Seen, forward_to
-from ..web.conftest import RunningServer, start_server, stop_server
-from .endpoint_http import Answer, call, get, rows
-from .engines import RunningEngine
-from .test_backend import config, serve_command
+from ivig_graph.clients.gsp import GraphStore
+from ivig_graph.clients.publish import publish
+from ivig_graph.dataset.files import BuiltDataset
+from tests.backend_double import BackendDouble, Reply, Seen, forward_to
+from tests.integration.endpoint_http import Answer, call, get, rows
+from tests.integration.engines import RunningEngine
+from tests.integration.test_backend import config, serve_command
+from tests.web.conftest import RunningServer, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 

@@ -39,10 +39,9 @@ from SPARQLWrapper import (
 )
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, GRAPHS, INFERRED_GRAPH
-
-from ..web.conftest import RunningServer, call, endpoint_config, start_server, stop_server
+from tests.web.conftest import RunningServer, call, endpoint_config, start_server, stop_server
 
 KAWASAKI = CONDITION["kawasaki-disease"]
 KAWASAKI_PATH = "/id/condition/kawasaki-disease"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from . import engines
+from tests.integration import engines
 
 
 def test_an_engine_that_cannot_be_installed_fails_with_the_installers_words(

@@ -14,17 +14,22 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.query import Result
 
+from ivig_graph.clients.gsp import Credentials, GraphStore
+from ivig_graph.clients.publish import (
+    AUTH_ENV,
+    PublishReport,
+    publish,
+    publish_from_args,
+    verify_store,
+)
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import StoreDiffers, StoreRefused
-from ivig_graph.graph_store import Credentials, GraphStore
-from ivig_graph.publish import AUTH_ENV, PublishReport, publish, publish_from_args, verify_store
-from ivig_graph.query import run
+from ivig_graph.query.command import run
 from ivig_graph.resources import example_queries
-from ivig_graph.store import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG
-
-from .conftest import graph_store
-from .engines import RunningEngine
-from .sparql_http import ask_endpoint, solutions
+from tests.integration.conftest import graph_store
+from tests.integration.engines import RunningEngine
+from tests.integration.sparql_http import ask_endpoint, solutions
 
 pytestmark = pytest.mark.slow
 

@@ -23,11 +23,10 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.resources import example_queries
-from ivig_graph.store import BuiltDataset
-
-from .balancer import Replica, nginx, start_replica
-from .engines import EngineUnavailable, free_ports
+from tests.integration.balancer import Replica, nginx, start_replica
+from tests.integration.engines import EngineUnavailable, free_ports
 
 pytestmark = pytest.mark.slow
 

@@ -10,11 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset
 
-from ivig_graph.pages import Catalog
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.web import create_app
-
-from ..web.conftest import RunningServer, endpoint_config, start_server, stop_server
+from ivig_graph.web.views import Catalog
+from tests.web.conftest import RunningServer, endpoint_config, start_server, stop_server
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 

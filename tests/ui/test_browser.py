@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from ..web.conftest import RunningServer
-from .conftest import ARTIFACTS
+from tests.ui.conftest import ARTIFACTS
+from tests.web.conftest import RunningServer
 
 pytestmark = pytest.mark.slow
 

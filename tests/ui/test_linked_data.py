@@ -14,8 +14,7 @@ from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH
-
-from .html import parse_html
+from tests.ui.html import parse_html
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 

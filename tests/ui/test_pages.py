@@ -13,12 +13,11 @@ from flask.testing import FlaskClient
 from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 
-from ivig_graph.explain import explain
-from ivig_graph.export import export
-from ivig_graph.store import BuiltDataset
+from ivig_graph.dataset.explain import explain
+from ivig_graph.dataset.export import export
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, GRAPHS, IVIG, ONTOLOGY_GRAPH
-
-from .html import Element, parse_html
+from tests.ui.html import Element, parse_html
 
 REPO = Path(__file__).resolve().parents[2]
 SVG = "{http://www.w3.org/2000/svg}"

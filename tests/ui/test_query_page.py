@@ -12,8 +12,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 
 from ivig_graph.resources import example_queries
-
-from .html import Element, parse_html
+from tests.ui.html import Element, parse_html
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 

@@ -1,4 +1,4 @@
-"""The pure core behind the pages (ivig_graph.pages) without HTTP."""
+"""The pure core behind the pages (ivig_graph.web.views) without HTTP."""
 
 from __future__ import annotations
 
@@ -7,15 +7,14 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from ivig_graph import formats
-from ivig_graph.pages import Catalog
-from ivig_graph.pages.browse import Selection, normalize, select
-from ivig_graph.pages.describe import SubjectIndex, serialize
-from ivig_graph.pages.links import compact, href, local_path
-from ivig_graph.pages.results import example, from_json
-from ivig_graph.store import new_dataset
+from ivig_graph.dataset.files import new_dataset
 from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
-
-from ..web.conftest import make_small_dataset
+from ivig_graph.web.views import Catalog
+from ivig_graph.web.views.browse import Selection, normalize, select
+from ivig_graph.web.views.describe import SubjectIndex, serialize
+from ivig_graph.web.views.links import compact, href, local_path
+from ivig_graph.web.views.results import example, from_json
+from tests.web.conftest import make_small_dataset
 
 pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 

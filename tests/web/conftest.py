@@ -27,8 +27,8 @@ from flask.testing import FlaskClient
 from rdflib import RDF, RDFS, XSD, Literal
 from rdflib.namespace import OWL, SKOS
 
-from ivig_graph.stats import graph_statistics
-from ivig_graph.store import BuiltDataset, new_dataset, write_built
+from ivig_graph.build.stats import graph_statistics
+from ivig_graph.dataset.files import BuiltDataset, new_dataset, write_built
 from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, GRAPHS, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH
 from ivig_graph.web import create_app
 from ivig_graph.web.config import ServerConfig

@@ -12,9 +12,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH
-
-from .answers import as_text, count_of, json_rows, values
-from .conftest import assert_never_contacted, canary_url
+from tests.web.answers import as_text, count_of, json_rows, values
+from tests.web.conftest import assert_never_contacted, canary_url
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 GRAPH_NAMES = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g"

@@ -1,5 +1,5 @@
 """Every example query in queries/, sent to the endpoint over the real build, gets the same
-answer as the project's rdflib query path (``ivig_graph.query.run``): two engines agreeing."""
+answer as the project's rdflib query path (``ivig_graph.query.command.run``): two engines agreeing."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
-from ivig_graph.query import run
+from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.query.command import run
 from ivig_graph.resources import example_queries
-from ivig_graph.store import BuiltDataset
 from ivig_graph.web import create_app
-
-from .answers import graph_of, json_rows
-from .conftest import endpoint_config
+from tests.web.answers import graph_of, json_rows
+from tests.web.conftest import endpoint_config
 
 QUERIES = example_queries()
 

@@ -12,8 +12,7 @@ from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import SKOS
 
 from ivig_graph.vocab import IVIG
-
-from .answers import (
+from tests.web.answers import (
     as_text,
     csv_rows,
     graph_of,
@@ -24,7 +23,7 @@ from .answers import (
     xml_boolean,
     xml_rows,
 )
-from .conftest import GUILLAIN_BARRE, condition
+from tests.web.conftest import GUILLAIN_BARRE, condition
 
 SELECT = (
     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 from werkzeug.test import TestResponse
 
-from .answers import graph_of, media_type, no_internals
+from tests.web.answers import graph_of, media_type, no_internals
 
 EXPECTED_STATUSES = {200, 204, 304, 400, 403, 404, 405, 406, 413, 415, 429, 503, 504}
 FUZZ = settings(

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivig_graph.errors import ForbiddenFeature, TooComplex, TooLarge, UpdateRefused
-from ivig_graph.sparql_guard import GuardLimits, QueryForm, inspect_query, tokens
+from ivig_graph.query.guard import GuardLimits, QueryForm, inspect_query, tokens
 from ivig_graph.web.errors import status_of
 
 

@@ -11,8 +11,8 @@ import re
 import pytest
 from flask.testing import FlaskClient
 
-from .answers import as_text, json_rows, media_type, no_internals
-from .conftest import CONDITIONS
+from tests.web.answers import as_text, json_rows, media_type, no_internals
+from tests.web.conftest import CONDITIONS
 
 ALL_LABELS = (
     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "

@@ -12,9 +12,17 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ivig_graph.web.sparql import TRUNCATION_LINK
-
-from .answers import SRX, as_text, count_of, csv_rows, graph_of, json_rows, no_internals, tsv_rows
-from .conftest import CONDITIONS, AppFactory, assert_never_contacted
+from tests.web.answers import (
+    SRX,
+    as_text,
+    count_of,
+    csv_rows,
+    graph_of,
+    json_rows,
+    no_internals,
+    tsv_rows,
+)
+from tests.web.conftest import CONDITIONS, AppFactory, assert_never_contacted
 
 ALL_CONDITIONS = (
     "PREFIX ivig: <https://w3id.org/ivig/ontology#> "

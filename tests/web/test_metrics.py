@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from .conftest import AppFactory
+from tests.web.conftest import AppFactory
 
 ASK = "ASK { ?s ?p ?o }"
 

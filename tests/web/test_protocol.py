@@ -11,8 +11,8 @@ from urllib.parse import quote
 import pytest
 from flask.testing import FlaskClient
 
-from .answers import as_text, count_of, json_rows, media_type, no_internals, values
-from .conftest import CONDITIONS, condition
+from tests.web.answers import as_text, count_of, json_rows, media_type, no_internals, values
+from tests.web.conftest import CONDITIONS, condition
 
 COUNT_CONDITIONS = (
     "PREFIX ivig: <https://w3id.org/ivig/ontology#> "

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from .answers import as_text, count_of
-from .conftest import AppFactory
+from tests.web.answers import as_text, count_of
+from tests.web.conftest import AppFactory
 
 QUERY = {"query": "SELECT (3 AS ?x) {}"}
 

@@ -25,10 +25,9 @@ from urllib.parse import urlencode
 import pytest
 from rdflib import Graph
 
-from ivig_graph.store import BuiltDataset
-
-from .answers import as_text, count_of, json_rows, no_internals, values
-from .conftest import (
+from ivig_graph.dataset.files import BuiltDataset
+from tests.web.answers import as_text, count_of, json_rows, no_internals, values
+from tests.web.conftest import (
     CONDITIONS,
     REPO,
     Answer,

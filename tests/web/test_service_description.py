@@ -9,11 +9,10 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import VOID
 
 from ivig_graph import formats as registry
-from ivig_graph.stats import graph_statistics
-from ivig_graph.store import BuiltDataset
+from ivig_graph.build.stats import graph_statistics
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import GRAPHS
-
-from .answers import graph_of, media_type
+from tests.web.answers import graph_of, media_type
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ENDPOINT = URIRef("http://localhost/sparql")

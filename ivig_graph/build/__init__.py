@@ -1,0 +1,1 @@
+"""Building the dataset: load -> validate -> reason -> write (pipeline.py)."""

@@ -1,0 +1,1 @@
+"""Clients of other servers: Graph Store Protocol, publishing, a remote engine."""

@@ -1,0 +1,1 @@
+"""The built dataset: its files, exports, mappings and explanations."""

@@ -1,0 +1,1 @@
+"""Running SPARQL on the built dataset: the guard and the engine."""

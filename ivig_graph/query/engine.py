@@ -1,0 +1,271 @@
+"""Evaluate one SPARQL query against the built dataset with Oxigraph; answer serialized bytes.
+
+Nothing here knows about HTTP. ``load_store`` reads the built N-Quads into an in-memory store
+(the named graphs, plus their union copied into the store's default graph so that ``FROM`` and
+the protocol's ``default-graph-uri`` keep their meaning: the union is the *default*, not an
+override). ``execute`` runs a ``QueryRequest`` and returns a ``QueryAnswer``, capping the rows or
+triples it returns and saying when it did.
+
+Queries must have passed ``sparql_guard.inspect_query`` first (``SERVICE`` is refused there;
+Oxigraph would otherwise make the HTTP request).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Literal, cast
+
+import pyoxigraph as ox
+
+from ivig_graph import formats, sparql_syntax
+from ivig_graph.errors import Malformed, NotAcceptable, QueryFailed
+from ivig_graph.formats import Format
+from ivig_graph.vocab import PREFIXES
+
+ResultKind = Literal["results", "graph"]
+ANSWER_FORMATS = {fmt.name: fmt for fmt in (*formats.RESULTS, *formats.RDF)}
+
+# Copies every quad into the default graph: a fixed query, not built from input.
+_UNION_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@dataclass(frozen=True)
+class QueryRequest:
+    """Everything needed to run one query; plain data so it can cross a process boundary.
+
+    ``default_graphs``/``named_graphs`` are the protocol's ``default-graph-uri`` and
+    ``named-graph-uri``: None leaves the query's own dataset (or the endpoint's default) in
+    force; a tuple, even empty, replaces it.
+    """
+
+    query: str
+    format_key: str  # a ``formats.Format.name`` (``json``, ``turtle``...)
+    base_iri: str | None = None
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    max_rows: int = 10_000
+
+
+@dataclass(frozen=True)
+class QueryAnswer:
+    body: bytes
+    media_type: str
+    kind: ResultKind
+    rows: int | None  # solutions or triples returned; None for ASK
+    truncated: bool
+
+
+def load_store(nquads_path: Path) -> ox.Store:
+    """An in-memory store of the built dataset; its default graph holds the union."""
+    store = ox.Store()
+    store.load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
+    store.update(_UNION_INTO_DEFAULT)
+    return store
+
+
+def start_query(
+    store: ox.Store,
+    request: QueryRequest,
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None,
+    named_graphs: list[ox.NamedNode | ox.BlankNode] | None,
+) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
+    """Parse and start ``request`` on ``store``; the engine's refusals become ``QueryFailed``."""
+    try:
+        return store.query(
+            request.query,
+            base_iri=request.base_iri,
+            prefixes=PREFIXES,
+            default_graph=default_graph,
+            named_graphs=named_graphs,
+        )
+    except SyntaxError as error:  # Oxigraph's grammar dump, said in words (sparql_syntax)
+        raise sparql_syntax.readable(
+            request.query, str(error), PREFIXES, request.base_iri
+        ) from None
+    except (ValueError, OSError, RuntimeError) as error:
+        raise QueryFailed(f"The query could not be evaluated: {error}") from None
+
+
+def execute(store: ox.Store, request: QueryRequest) -> QueryAnswer:
+    """Run ``request`` on ``store``; raise ``QueryFailed`` for a query that cannot be answered."""
+    fmt = check_format(request.format_key)
+    default_graph, named_graphs = protocol_dataset(request)
+    result = start_query(store, request, default_graph, named_graphs)
+    try:
+        return answer_result(result, fmt, request.max_rows)
+    except (ValueError, OSError, RuntimeError) as error:
+        # Evaluation is lazy: errors (e.g. an unbound SERVICE name) surface while serializing.
+        raise QueryFailed(f"The query could not be evaluated: {error}") from None
+
+
+def check_format(format_key: str) -> Format:
+    fmt = ANSWER_FORMATS.get(format_key)
+    if fmt is None:
+        raise NotAcceptable(f"Unknown result format {format_key!r}.")
+    return fmt
+
+
+def answer_result(
+    result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple],
+    fmt: Format,
+    max_rows: int,
+) -> QueryAnswer:
+    """Serialize a result (the store's, or one parsed from a remote engine) as ``fmt``, with
+    at most ``max_rows`` solutions or triples; consumes the result lazily."""
+    if isinstance(result, ox.QueryBoolean):
+        return _boolean_answer(result, fmt)
+    if isinstance(result, ox.QuerySolutions):
+        return _solutions_answer(result, fmt, max_rows)
+    return _triples_answer(result, fmt, max_rows)
+
+
+GraphList = list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
+
+
+def protocol_dataset(
+    request: QueryRequest,
+) -> tuple[GraphList | None, list[ox.NamedNode | ox.BlankNode] | None]:
+    """The protocol's dataset, or (None, None) to leave the query's (or the default) in force."""
+    if request.default_graphs is None and request.named_graphs is None:
+        return None, None
+    try:
+        default: GraphList = [ox.NamedNode(iri) for iri in request.default_graphs or ()]
+        named: list[ox.NamedNode | ox.BlankNode] = [
+            ox.NamedNode(iri) for iri in request.named_graphs or ()
+        ]
+    except ValueError as error:
+        raise Malformed(
+            f"Invalid graph IRI in default-graph-uri/named-graph-uri: {error}"
+        ) from None
+    return default, named
+
+
+def _check_kind(fmt: Format, kind: ResultKind) -> None:
+    if (fmt.kind == "results") != (kind == "results"):
+        what = "SELECT and ASK" if kind == "results" else "CONSTRUCT and DESCRIBE"
+        raise NotAcceptable(
+            f"{fmt.label} cannot represent the answer to this query ({what} queries)."
+        )
+
+
+def _boolean_answer(result: ox.QueryBoolean, fmt: Format) -> QueryAnswer:
+    _check_kind(fmt, "results")
+    body = result.serialize(format=_results_engine(fmt)) or b""
+    return QueryAnswer(body, fmt.media_type, "results", None, truncated=False)
+
+
+class _RowLimitReached(Exception):
+    """Raised from inside the engine's writer to stop producing rows."""
+
+
+class _LineCappedSink(io.RawIOBase):
+    """Collects TSV output and stops the engine once it has one line more than ``max_lines``.
+
+    TSV escapes newlines inside terms, so one line is exactly one solution (after the header).
+    """
+
+    def __init__(self, max_lines: int) -> None:
+        super().__init__()
+        self.buffer = bytearray()
+        self.lines = 0
+        self.max_lines = max_lines
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        chunk = bytes(data)  # type: ignore[call-overload]
+        self.buffer += chunk
+        self.lines += chunk.count(b"\n")
+        if self.lines > self.max_lines:
+            raise _RowLimitReached
+        return len(chunk)
+
+
+def _solutions_answer(result: ox.QuerySolutions, fmt: Format, max_rows: int) -> QueryAnswer:
+    _check_kind(fmt, "results")
+    # Serialize to TSV first, stopping after max_rows: the engine has no row cap of its own and
+    # its iterator cannot be serialized after rows were taken from it. TSV is lossless and cheap
+    # to parse back for the format asked for.
+    sink = _LineCappedSink(max_rows + 1)  # the header line, then one line per solution
+    truncated = False
+    try:
+        result.serialize(cast(IO[bytes], sink), format=ox.QueryResultsFormat.TSV)
+    except _RowLimitReached:
+        truncated = True
+    tsv = bytes(sink.buffer)
+    if truncated:
+        tsv = _first_lines(tsv, max_rows + 1)
+    rows = max(tsv.count(b"\n") - 1, 0)
+    if fmt is formats.TSV:
+        return QueryAnswer(tsv, fmt.media_type, "results", rows, truncated)
+    parsed = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    body = parsed.serialize(format=_results_engine(fmt)) or b""
+    return QueryAnswer(body, fmt.media_type, "results", rows, truncated)
+
+
+def _first_lines(data: bytes, count: int) -> bytes:
+    end = -1
+    for _ in range(count):
+        end = data.index(b"\n", end + 1)
+    return data[: end + 1]
+
+
+def _triples_answer(result: Iterable[ox.Triple], fmt: Format, max_rows: int) -> QueryAnswer:
+    _check_kind(fmt, "graph")
+    triples: list[ox.Triple] = []
+    truncated = False
+    for triple in result:
+        if len(triples) == max_rows:
+            truncated = True
+            break
+        triples.append(triple)
+    return QueryAnswer(
+        serialize_triples(triples, fmt), fmt.media_type, "graph", len(triples), truncated
+    )
+
+
+def _results_engine(fmt: Format) -> ox.QueryResultsFormat:
+    assert isinstance(fmt.engine, ox.QueryResultsFormat)
+    return fmt.engine
+
+
+def serialize_triples(triples: list[ox.Triple], fmt: Format) -> bytes:
+    """Triples as ``fmt``; JSON-LD in its one shape, compacted with the shipped context."""
+    if fmt is formats.JSON_LD:
+        return _compacted_jsonld(triples)
+    assert isinstance(fmt.engine, ox.RdfFormat)
+    return ox.serialize(triples, format=fmt.engine, prefixes=PREFIXES) or b""
+
+
+def _compacted_jsonld(triples: list[ox.Triple]) -> bytes:
+    """pyoxigraph writes expanded JSON-LD only (no compaction with a context, as of 0.5), so
+    rdflib compacts it, as it does every JSON-LD we serve. Imported here: a worker that never
+    answers JSON-LD never loads rdflib. Terms are converted one by one (faster than rdflib's
+    N-Triples parser)."""
+    from rdflib import BNode, Graph, Literal, URIRef
+    from rdflib.term import Node
+
+    from ivig_graph.dataset.export import jsonld
+
+    xsd_string = "http://www.w3.org/2001/XMLSchema#string"
+
+    def term(node: object) -> Node:
+        if isinstance(node, ox.NamedNode):
+            return URIRef(node.value)
+        if isinstance(node, ox.BlankNode):
+            return BNode(node.value)
+        if not isinstance(node, ox.Literal):
+            raise ValueError(f"JSON-LD cannot hold {node!r}")
+        if node.language:
+            return Literal(node.value, lang=node.language)
+        if node.datatype.value == xsd_string:
+            return Literal(node.value)
+        return Literal(node.value, datatype=URIRef(node.datatype.value))
+
+    graph = Graph()
+    graph.addN((term(t.subject), term(t.predicate), term(t.object), graph) for t in triples)
+    return jsonld(graph)
