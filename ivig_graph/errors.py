@@ -48,6 +48,16 @@ class Malformed(QueryError):
     unknown format name."""
 
 
+class QuerySyntaxError(Malformed):
+    """The query text is not SPARQL; ``line`` and ``column`` (from 1) say where, so that an
+    editor can mark the spot (0 when unknown). Pickles whole: it crosses from the workers."""
+
+    def __init__(self, message: str, *, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
 class TooComplex(Malformed):
     """The query is well formed but nested or built deeper than the endpoint evaluates."""
 

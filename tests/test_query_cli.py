@@ -299,9 +299,9 @@ def test_a_syntax_error_names_its_line(
     capsys: pytest.CaptureFixture[str], built: BuiltDataset
 ) -> None:
     run = query(capsys, built, REFUSED["syntax"])
-    match = re.search(r"(\d+):(\d+)", run.err)
+    match = re.search(r"line (\d+), column (\d+)", run.err)
     assert match, run.err
-    assert int(match.group(1)) == 4, "the parser stops at the closing brace, on line 4"
+    assert int(match.group(1)) == 4, "the query goes wrong at the closing brace, on line 4"
 
 
 # --- usage ------------------------------------------------------------------------------------

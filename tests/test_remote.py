@@ -165,7 +165,7 @@ def test_what_our_parser_refuses_never_reaches_the_backend(
 ) -> None:
     refused = failure(double, query)
     assert status_of(refused) == 400
-    assert str(refused).startswith("Invalid SPARQL query: error at 1:")
+    assert str(refused).startswith("SPARQL syntax error at line 1, column ")
     assert double.seen == []
 
 

@@ -20,7 +20,7 @@ from typing import IO, Literal, cast
 
 import pyoxigraph as ox
 
-from ivig_graph import formats
+from ivig_graph import formats, sparql_syntax
 from ivig_graph.errors import Malformed, NotAcceptable, QueryFailed
 from ivig_graph.formats import Format
 from ivig_graph.vocab import PREFIXES
@@ -83,8 +83,10 @@ def start_query(
             default_graph=default_graph,
             named_graphs=named_graphs,
         )
-    except SyntaxError as error:
-        raise Malformed(f"Invalid SPARQL query: {error}") from None
+    except SyntaxError as error:  # Oxigraph's grammar dump, said in words (sparql_syntax)
+        raise sparql_syntax.readable(
+            request.query, str(error), PREFIXES, request.base_iri
+        ) from None
     except (ValueError, OSError, RuntimeError) as error:
         raise QueryFailed(f"The query could not be evaluated: {error}") from None
 

@@ -3,8 +3,9 @@
 Blueprints: ``sparql`` (the SPARQL 1.1 Protocol endpoint and its service description),
 ``ops`` (health checks, example queries) and ``pages`` (HTML pages and linked data). ``hooks``
 adds what every response carries (request id, timing, CORS, compression, access log),
-``limits`` the per-client rate limit, ``errors`` the one mapping of errors to statuses. Queries
-run in worker processes (``ivig_graph.serve.pool``) so that a runaway query can be killed.
+``limits`` the per-client rate limit, ``metrics`` the counters at ``/metrics``, ``errors``
+the one mapping of errors to statuses. Queries run in worker processes
+(``ivig_graph.serve.pool``) so that a runaway query can be killed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from ivig_graph.web.config import ServerConfig
 from ivig_graph.web.errors import register_error_handlers
 from ivig_graph.web.hooks import install_hooks
 from ivig_graph.web.limits import install_rate_limit
+from ivig_graph.web.metrics import install_metrics
 from ivig_graph.web.ops import ops
 from ivig_graph.web.site import register_pages
 from ivig_graph.web.sparql import sparql
@@ -39,7 +41,9 @@ def create_app(
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = config.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["ivig_graph"] = Endpoint(dataset, config, pool, _examples(config))
+    state = Endpoint(dataset, config, pool, _examples(config))
+    app.extensions["ivig_graph"] = state
+    install_metrics(app, state)
     install_hooks(app)
     install_rate_limit(app, config)
     register_error_handlers(app)

@@ -1,19 +1,28 @@
 """The one place where errors become HTTP answers, as Oxigraph's server maps them.
 
 The core raises the classes of ``ivig_graph.errors``; ``STATUS`` gives each its status (the
-most specific class listed in its MRO wins). Bodies are plain text naming the problem, never
-cached, never a trace: an exception that is not an ``IvigGraphError`` is a bug, answered 500
-with the request id and logged with its trace.
+most specific class listed in its MRO wins). Bodies name the problem, never cached, never a
+trace: an exception that is not an ``IvigGraphError`` is a bug, answered 500 with the request id
+and logged with its trace.
+
+One body for machines and one for people, chosen by the one negotiator (``negotiation``): plain
+text by default (``*/*``, curl, SPARQL clients), JSON for a client that asks for
+``application/json``, and a page in the site's layout for a browser (``text/html``), on every
+route.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
 
-from ivig_graph import errors
+from ivig_graph import errors, formats
+from ivig_graph.formats import Format
+from ivig_graph.web.negotiation import negotiate
 
 log = logging.getLogger(__name__)
 
@@ -46,12 +55,52 @@ def status_of(error: errors.IvigGraphError) -> int:
     return 500
 
 
+# The bodies an error can have, for the negotiator; plain text first: the default.
+TEXT = Format("text", "page", "plain text", None, page_media_type="text/plain")
+JSON = Format("json", "page", "JSON", None, page_media_type="application/json")
+ERROR_OFFERS = (TEXT, JSON, formats.HTML)
+
+
 def error_response(status: int, message: str, *, retry_after: int | None = None) -> Response:
-    response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    """The error as the client prefers it: plain text, JSON or a page."""
+    chosen = negotiate(request.headers.get("Accept"), ERROR_OFFERS) or TEXT
+    response = _error_page(status, message) if chosen is formats.HTML else None
+    if response is None and chosen is JSON:
+        body = {"status": status, "error": _title(status), "message": message.rstrip()}
+        response = Response(json.dumps(body, ensure_ascii=False) + "\n", status=status)
+        response.headers["Content-Type"] = JSON.media_type
+    if response is None:
+        response = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    response.vary.add("Accept")
     response.headers["Cache-Control"] = "no-store"
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
     return response
+
+
+def _title(status: int) -> str:
+    return HTTP_STATUS_CODES.get(status, "Error")
+
+
+def _error_page(status: int, message: str) -> Response | None:
+    """The error in the pages' layout, or None if the pages cannot be drawn (their view of
+    the dataset failed to load): the plain text then."""
+    from ivig_graph.web.site import catalog, html_page
+
+    try:
+        data = catalog()
+        return html_page(
+            "error.html",
+            catalog=data,
+            status=status,
+            title=_title(status),
+            message=message.rstrip(),
+            path=request.path,
+            cache=False,
+        )
+    except Exception:
+        log.exception("could not draw the error page; answering plain text")
+        return None
 
 
 def answer_for(error: errors.IvigGraphError) -> Response:

@@ -2,7 +2,9 @@
 
 * a request id (``X-Request-Id``: the client's if it is sane, else a new one) and the time taken
   (``Server-Timing: total;dur=..``, plus ``query;dur=..`` when a query ran);
-* CORS for any origin, without credentials;
+* CORS for any origin, without credentials, and one answer to CORS preflights (``OPTIONS``)
+  on every route: a browser-side client (YASGUI, Comunica, rdf-dereference) sends headers and
+  an ``Accept`` longer than CORS lets through without asking;
 * gzip when the client accepts it and the body is worth it;
 * one JSON line per request in the ``ivig_graph.access`` log.
 """
@@ -27,10 +29,16 @@ EXPOSED_HEADERS = (
     "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 )
 ANSWER_LOG_FIELDS = ("query_form", "rows", "truncated", "outcome")
+CORS_REQUEST_HEADERS = (
+    "Accept, Accept-Language, Content-Language, Content-Type, If-None-Match, Cache-Control, "
+    "X-Request-Id, X-Requested-With"
+)
+PREFLIGHT_MAX_AGE = "86400"
 
 
 def install_hooks(app: Flask) -> None:
     app.before_request(_start)
+    app.before_request(_preflight)
     app.after_request(_finish)
 
 
@@ -38,6 +46,19 @@ def _start() -> None:
     g.started = time.perf_counter()
     g.query_ms = None
     g.request_id = request_id(request.headers.get("X-Request-Id"))
+
+
+def _preflight() -> Response | None:
+    """Answer ``OPTIONS`` on any route with the methods it allows (unknown paths stay 404)."""
+    if request.method != "OPTIONS" or request.url_rule is None:
+        return None
+    methods = ", ".join(sorted(request.url_rule.methods or ()))
+    response = Response(status=204)
+    response.headers["Allow"] = methods
+    response.headers["Access-Control-Allow-Methods"] = methods
+    response.headers["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
+    response.headers["Access-Control-Max-Age"] = PREFLIGHT_MAX_AGE
+    return response
 
 
 def _finish(response: Response) -> Response:

@@ -1,7 +1,11 @@
 """The SPARQL 1.1 Protocol's query operation: what a request asks, read strictly.
 
 Three ways to send a query (GET ``?query=``, POST form, POST ``application/sparql-query``),
-exactly one query, the dataset parameters, and our ``format=``. Bytes are decoded with the
+exactly one query, the dataset parameters, and the format asked for by name: ``format=``, or
+``output=`` and ``results=`` as other endpoints spell it. Clients repeat them (SPARQLWrapper sends
+``format=tsv&format=text/tab-separated-values&output=tsv&...``), so all are kept, in order;
+whether they agree depends on the query's form (``xml`` is XML results or RDF/XML), so
+``web/sparql.py`` decides. Bytes are decoded with the
 charset the request declares (UTF-8 by default, strictly); SPARQL's own media type is UTF-8 by
 definition, so a UTF-16 body is refused rather than misread. Updates are refused (403) whatever
 way they come.
@@ -20,6 +24,10 @@ SPARQL_QUERY = "application/sparql-query"
 SPARQL_UPDATE = "application/sparql-update"
 DATASET_PARAMETERS = ("default-graph-uri", "named-graph-uri")
 MAX_DATASET_GRAPHS = 64
+FORMAT_PARAMETERS = ("format", "output", "results")
+
+
+FormatParameters = tuple[tuple[str, str], ...]  # (parameter, value) in the order given
 
 
 @dataclass(frozen=True)
@@ -27,11 +35,16 @@ class ProtocolRequest:
     query: str | None
     default_graphs: tuple[str, ...]
     named_graphs: tuple[str, ...]
-    format: str | None
+    formats: FormatParameters = ()  # format=, output=, results=; empty values left out
 
     @property
     def dataset_given(self) -> bool:
         return bool(self.default_graphs or self.named_graphs)
+
+    @property
+    def format(self) -> str | None:
+        """The first format value given (``formats`` holds them all)."""
+        return self.formats[0][1] if self.formats else None
 
 
 Params = list[tuple[str, str]]
@@ -139,12 +152,13 @@ def read_query_request(
             f"The request names {graphs} graphs (default-graph-uri and named-graph-uri); this "
             f"endpoint accepts at most {max_graphs}. The dataset holds three named graphs."
         )
-    formats = [value for name, value in params if name == "format"]
-    if len(formats) > 1:
-        raise Malformed("At most one format parameter per request.")
     return ProtocolRequest(
         query=queries[0] if queries else None,
         default_graphs=tuple(v for n, v in params if n == "default-graph-uri"),
         named_graphs=tuple(v for n, v in params if n == "named-graph-uri"),
-        format=formats[0] if formats else None,
+        formats=tuple(
+            (name, value.strip())
+            for name, value in params
+            if name in FORMAT_PARAMETERS and value.strip()
+        ),
     )

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, g, request
 
 from ivig_graph import formats
-from ivig_graph.errors import QueryError, Unavailable
+from ivig_graph.errors import QueryError, QuerySyntaxError, Unavailable
 from ivig_graph.formats import Format
 from ivig_graph.query.guard import QueryForm
 from ivig_graph.web import querying
@@ -61,6 +61,8 @@ class Outcome:
     status: int = 200
     retry_after: int | None = None
     milliseconds: float | None = None
+    error_line: int | None = None  # where a syntax error is, for the editor to mark
+    error_column: int | None = None
 
 
 def is_html_format(parameter: str | None) -> bool:
@@ -109,8 +111,15 @@ def run(state: Endpoint, protocol: ProtocolRequest) -> Outcome:
     except QueryError as error:
         g.outcome = type(error).__name__
         retry_after = error.retry_after if isinstance(error, Unavailable) else None
+        syntax = isinstance(error, QuerySyntaxError) and error.line > 0
+        line, column = (error.line, error.column) if syntax else (None, None)  # type: ignore[attr-defined]
         return Outcome(
-            form=form, error=str(error), status=status_of(error), retry_after=retry_after
+            form=form,
+            error=str(error),
+            status=status_of(error),
+            retry_after=retry_after,
+            error_line=line,
+            error_column=column,
         )
     table = from_ntriples(answer.body) if answer.kind == "graph" else from_json(answer.body)
     return Outcome(

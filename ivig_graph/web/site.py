@@ -81,24 +81,6 @@ class PageData:
         return self._catalog
 
 
-# A browser-side linked-data client (Comunica, rdf-dereference) sends an Accept longer than CORS
-# lets through without asking, so the preflight must allow it.
-PREFLIGHT_HEADERS = {
-    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": (
-        "Accept, Accept-Language, If-None-Match, Cache-Control, X-Request-Id, X-Requested-With"
-    ),
-    "Access-Control-Max-Age": "86400",
-}
-
-
-@pages.after_request
-def _preflight(response: Response) -> Response:
-    if request.method == "OPTIONS":
-        response.headers.update(PREFLIGHT_HEADERS)
-    return response
-
-
 def register_pages(app: Flask, built: BuiltDataset) -> None:
     """Serve the pages of ``built`` from ``app``."""
     app.extensions[EXTENSION] = PageData(built)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from xml.sax.saxutils import quoteattr
 
 from flask import Blueprint, Response, g, request
@@ -22,24 +23,18 @@ from ivig_graph.query.guard import QueryForm
 from ivig_graph.web import query_page, service_description
 from ivig_graph.web.access import client_address
 from ivig_graph.web.negotiation import by_format_parameter, negotiate_or_refuse
-from ivig_graph.web.protocol import ProtocolRequest, read_query_request
+from ivig_graph.web.protocol import FormatParameters, ProtocolRequest, read_query_request
 from ivig_graph.web.querying import endpoint_url, inspect, query_request, run
 from ivig_graph.web.state import Endpoint, endpoint
 
 sparql = Blueprint("sparql", __name__)
 
-ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
-CORS_REQUEST_HEADERS = (
-    "Accept, Accept-Language, Content-Language, Content-Type, If-None-Match, Cache-Control, "
-    "X-Request-Id, X-Requested-With"
-)
 TRUNCATION_LINK = "https://w3id.org/ivig/endpoint#results-truncated"
 
 
 @sparql.route("/sparql", methods=["GET", "POST", "OPTIONS"])
 def sparql_endpoint() -> Response:
-    if request.method == "OPTIONS":
-        return preflight()
+    # OPTIONS (a CORS preflight) is answered for every route in web/hooks.py.
     state = endpoint()
     protocol = read_protocol(state)
     if protocol.query is None:
@@ -47,20 +42,10 @@ def sparql_endpoint() -> Response:
             raise Malformed("No query: send it as query=... or in the body.")
         if query_page.wants_query_page(protocol):  # a browser: the query page
             return query_page.query_page(state)
-        return _service_description(state, protocol.format)
+        return _service_description(state, protocol.formats)
     if query_page.is_html_format(protocol.format):  # format=html: the answer as a page
         return query_page.results_page(state, protocol)
     return _answer_query(state, protocol)
-
-
-def preflight() -> Response:
-    """The answer to a CORS preflight: any origin may send what the protocol needs."""
-    response = Response(status=204)
-    response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
-    response.headers["Access-Control-Allow-Headers"] = CORS_REQUEST_HEADERS
-    response.headers["Access-Control-Max-Age"] = "86400"
-    response.headers["Allow"] = ALLOWED_METHODS
-    return response
 
 
 def read_protocol(state: Endpoint) -> ProtocolRequest:
@@ -88,7 +73,7 @@ def read_protocol(state: Endpoint) -> ProtocolRequest:
 
 def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
     text, info = inspect(state, protocol)
-    fmt = _choose_format(info.form, protocol.format)
+    fmt = _choose_format(info.form, protocol.formats)
     query = query_request(state, protocol, text, fmt, state.config.max_rows)
     etag = _etag(state, "query", repr(query)) if request.method in ("GET", "HEAD") else None
     if etag is not None and request.if_none_match.contains_weak(etag):
@@ -114,11 +99,37 @@ def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
     return response
 
 
-def _choose_format(form: QueryForm | None, parameter: str | None) -> Format:
+def _choose_format(form: QueryForm | None, given: FormatParameters) -> Format:
     offered = formats.RDF if form is not None and form.returns_graph else formats.RESULTS
-    if parameter is not None:
-        return by_format_parameter(parameter, offered)
+    if given:
+        return format_named(given, offered)
     return negotiate_or_refuse(request.headers.get("Accept"), offered)
+
+
+def format_named(given: FormatParameters, offered: Sequence[Format]) -> Format:
+    """The one format that ``format=``/``output=``/``results=`` name, for what is ``offered``.
+
+    Every value is resolved (a short name, a media type, or a comma-separated list of media
+    types, which SPARQLWrapper sends as a copy of its Accept header); repeated and aliased
+    values that name the same format are one request, values that name different ones are
+    refused, naming them.
+    """
+    named = [(parameter, value, _named_format(value, offered)) for parameter, value in given]
+    if len({fmt for _, _, fmt in named}) > 1:
+        listed = ", ".join(f"{name}={value!r} ({fmt.label})" for name, value, fmt in named)
+        raise Malformed(
+            f"The format parameters ask for different formats: {listed}. Name one format, "
+            "or leave them out and send Accept."
+        )
+    return named[0][2]
+
+
+def _named_format(value: str, offered: Sequence[Format]) -> Format:
+    items = [item.strip() for item in value.split(",") if item.strip()] or [value]
+    for item in items:  # a list: the first item offered, else the first item's error
+        if formats.by_name(item, offered) is not None:
+            return by_format_parameter(item, offered)
+    return by_format_parameter(items[0], offered)
 
 
 def content_type(media_type: str) -> str:
@@ -167,10 +178,10 @@ def _cache_headers(state: Endpoint, response: Response, etag: str | None) -> Non
 # ---------------------------------------------------------------- service description
 
 
-def _service_description(state: Endpoint, parameter: str | None) -> Response:
+def _service_description(state: Endpoint, given: FormatParameters) -> Response:
     offered = service_description.DESCRIPTION_FORMATS
-    if parameter is not None:
-        fmt = by_format_parameter(parameter, offered)
+    if given:
+        fmt = format_named(given, offered)
     else:
         fmt = negotiate_or_refuse(request.headers.get("Accept"), offered)
     url = endpoint_url(state)

@@ -155,7 +155,11 @@ def test_other_methods_are_405_with_allow(client: FlaskClient, method: str) -> N
 
 @pytest.mark.parametrize(
     ("query", "position"),
-    [("ASK {", "1:6"), ("SELECT * WHERE {\n  ?s ?p\n}", "3:"), ("SELEC * {}", "1:")],
+    [
+        ("ASK {", "1, column 6"),
+        ("SELECT * WHERE {\n  ?s ?p\n}", "3, column 1"),
+        ("SELEC * {}", "1, column 1"),
+    ],
 )
 def test_syntax_error_is_400_with_line_and_column(
     client: FlaskClient, query: str, position: str
@@ -163,7 +167,7 @@ def test_syntax_error_is_400_with_line_and_column(
     response = client.get("/sparql", query_string={"query": query})
     assert response.status_code == 400
     text = as_text(response.data)
-    assert text.startswith("Invalid SPARQL query: error at " + position), text
+    assert text.startswith("SPARQL syntax error at line " + position), text
     assert no_internals(response.data)
 
 
