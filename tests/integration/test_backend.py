@@ -329,7 +329,7 @@ def test_a_malformed_query_is_400_with_the_position(
     ours, theirs = both(server, reference, [("query", "SELECT * WHERE { ?s ?p }")])
     assert ours.status == theirs.status == 400
     assert ours.text == theirs.text
-    assert ours.text.startswith("Invalid SPARQL query: error at 1:")
+    assert ours.text.startswith("SPARQL syntax error at line 1, column 24:")
 
 
 def test_the_row_cap_is_ours_and_said(server: RunningServer, reference: FlaskClient) -> None:
