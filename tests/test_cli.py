@@ -26,8 +26,8 @@ from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic
 
 from ivig_graph import cli
-from ivig_graph.build.curation import KINDS, LISTS
 from ivig_graph.build.pipeline import STAGES, build
+from ivig_graph.build.records import KINDS, LISTS
 from ivig_graph.dataset.files import MANIFEST_FILE, NQUADS_FILE, BuiltDataset, load_built
 from ivig_graph.errors import (
     CurationError,

@@ -17,8 +17,8 @@ from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
 from rdflib.term import Node
 
-from ivig_graph.build.curation import ICD10CM_SCHEME, ICD_NOTE_PREFIX, MESH_NOTE_PREFIX, MESH_SCHEME
 from ivig_graph.build.stats import use_counts
+from ivig_graph.build.triples import ICD10CM_SCHEME, ICD_NOTE_PREFIX, MESH_NOTE_PREFIX, MESH_SCHEME
 from ivig_graph.dataset.explain import explain
 from ivig_graph.dataset.export import FORMATS, export
 from ivig_graph.dataset.files import BuiltDataset
