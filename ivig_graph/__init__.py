@@ -1,8 +1,8 @@
 """ivig-graph: the knowledge graph of what intravenous immunoglobulin (IVIG) therapy is used for.
 
-The pipeline is one module a stage: ``curation`` (data/ -> asserted graph), ``validate``,
-``reason``, ``build`` (all of them -> a built dataset), ``store`` (read/write the built dataset),
-``export`` and ``query``; ``cli`` and ``web`` are thin shells over them.
+The folders follow the pipeline: ``build`` (data/ -> records -> asserted graph, validate,
+reason, all of them by ``build.pipeline``), ``dataset`` (the built dataset's files and exports),
+``query``, ``serve`` and ``clients``; ``cli`` and ``web`` are thin shells over them.
 """
 
 from importlib.metadata import PackageNotFoundError, version

@@ -1,4 +1,5 @@
-"""The command line: parses arguments, calls the pipeline, maps errors to exit codes.
+"""The command line: parses arguments, runs the subcommand (``commands``), maps errors to exit
+codes.
 
 Exit codes: 0 success; 1 unexpected error; 2 bad usage or a bad query; 3 the data breaks a
 curation rule, a SHACL shape or a QC check; 4 reasoning found an inconsistency; 5 no built dataset;
@@ -9,178 +10,24 @@ curation rule, a SHACL shape or a QC check; 4 reasoning found an inconsistency; 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TypeAlias
 
-from ivig_graph import __version__
-from ivig_graph.build.pipeline import assemble, build, load_inputs, validate_inputs
-from ivig_graph.build.progress import StageDisplay
+from ivig_graph import __version__, commands
 from ivig_graph.build.reason import REASONERS
 from ivig_graph.clients.gsp import AUTH_SCHEMES, DEFAULT_TIMEOUT
-from ivig_graph.clients.publish import AUTH_ENV, publish_from_args
-from ivig_graph.dataset.explain import explain, find_condition
-from ivig_graph.dataset.export import FORMATS, GRAPH_CHOICES, export
-from ivig_graph.dataset.files import DEFAULT_DIRECTORY, BuiltDataset, load_built
-from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
+from ivig_graph.clients.publish import AUTH_ENV
+from ivig_graph.dataset.export import FORMATS, GRAPH_CHOICES
+from ivig_graph.dataset.sssom import SSSOM
 from ivig_graph.errors import IvigGraphError
 from ivig_graph.query.command import (
-    examples,
-    find_example,
     fitting_formats,
     output_formats,
-    read_query_file,
-    run_query,
 )
-from ivig_graph.query.engine import load_store
-from ivig_graph.resources import Sources
-from ivig_graph.vocab import CONDITION
 
-
-def _dataset_dir(value: str | None) -> Path:
-    return Path(value or os.environ.get("IVIG_GRAPH_DATASET") or DEFAULT_DIRECTORY)
-
-
-def _print_counts(built: BuiltDataset) -> None:
-    counts = built.manifest["counts"]
-    print(f"Built dataset {built.version} in {built.directory}")
-    facets = ("per_list", "per_category", "per_status", "per_current_status", "per_intent")
-    for facet in (*facets, "per_mechanism"):
-        values = ", ".join(f"{key} {value}" for key, value in counts[facet].items())
-        print(f"  conditions {facet.replace('_', ' ')}: {values}")
-    print(f"  conditions total: {counts['conditions']['total']}")
-    labels = counts["labels"]
-    print(
-        f"  product labels: {labels['products']} products, "
-        f"{labels['labelled_indications']} labelled indications, "
-        f"{labels['current_status_differs']} conditions currently not as the article has them"
-    )
-    for system, found in counts["mappings"].items():
-        values = ", ".join(f"{relation} {n}" for relation, n in found.items())
-        print(f"  {system} mappings: {values}")
-    print(f"  inferred triples: {counts['inferred']['triples']}")
-    for name, stats in built.manifest["graphs"].items():
-        print(f"  graph {name}: {stats['triples']} triples")
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    display = StageDisplay(sys.stderr, live=sys.stderr.isatty() and not args.quiet)
-    built = build(_dataset_dir(args.dataset), progress=display, reasoner=args.reasoner)
-    _print_counts(built)
-    return 0
-
-
-def cmd_validate(args: argparse.Namespace) -> int:
-    report = validate_inputs(load_inputs(Sources.default()))
-    print(report.text())
-    return 0 if report.conforms else 3
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    built = load_built(_dataset_dir(args.dataset))
-    if args.format == SSSOM:  # the mappings only, whatever --graph says
-        data = sssom_tsv(built.rdflib_dataset(), built.manifest, built.version).encode("utf-8")
-    else:
-        data = export(built.rdflib_dataset(), args.format, args.graph)
-    if args.output in (None, "-"):
-        sys.stdout.buffer.write(data)
-    else:
-        Path(args.output).write_bytes(data)
-        print(
-            f"Wrote {len(data)} bytes of {args.format} ({args.graph}) to {args.output}",
-            file=sys.stderr,
-        )
-    return 0
-
-
-def cmd_query(args: argparse.Namespace) -> int:
-    if (args.text is None) == (args.file is None):
-        print("ivig-graph query: give a query string or -f FILE (exactly one).", file=sys.stderr)
-        return 2
-    text = args.text if args.text is not None else read_query_file(Path(args.file))
-    return _print_answer(args, text)
-
-
-def _print_answer(args: argparse.Namespace, text: str) -> int:
-    store = load_store(load_built(_dataset_dir(args.dataset)).nquads_path)
-    sys.stdout.write(run_query(store, text, args.format, full=args.full))
-    return 0
-
-
-def cmd_queries(args: argparse.Namespace) -> int:
-    if args.action == "run":
-        return _print_answer(args, find_example(args.name).text)
-    if args.action == "show":
-        sys.stdout.write(find_example(args.name).text)
-        return 0
-    every = examples()
-    width = max(len(item.name.removesuffix(".rq")) for item in every)
-    for item in every:
-        print(f"{item.name.removesuffix('.rq'):<{width}}  {item.title}")
-    return 0
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from ivig_graph.serve.http import run_server
-    from ivig_graph.web.config import ConfigError, ServerConfig
-
-    built = load_built(_dataset_dir(args.dataset))
-    try:
-        config = ServerConfig.from_env(
-            os.environ,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            timeout=args.timeout,
-            backend=args.backend,
-        )
-    except ConfigError as error:
-        print(f"ivig-graph serve: {error}", file=sys.stderr)
-        return 2
-    run_server(built, config)
-    return 0
-
-
-def cmd_explain(args: argparse.Namespace) -> int:
-    dataset = load_built(_dataset_dir(args.dataset)).rdflib_dataset()
-    condition = find_condition(dataset, args.condition)
-    slug = condition.removeprefix(str(CONDITION))
-    explanation = explain(dataset, condition)
-    for derivation in explanation.derivations:
-        print(f"{slug}: mechanism {derivation.mechanism.fragment}")
-        if derivation.kind_from == "label":
-            cited = ", ".join(f"<{iri}>" for iri in derivation.labelled_indications)
-            print(f"  because a product label says it is: {derivation.kind_label} ({cited})")
-        else:
-            print(f"  because it is asserted to be: {derivation.kind_label} <{derivation.kind}>")
-        print(f"  rule: {derivation.rule}")
-        print(f"  basis: {derivation.basis}")
-    if explanation.note:
-        heading = "the article states none" if explanation.derivations else "no mechanism stated"
-        print(f"{slug}: {heading}")
-        print(f"  note: {explanation.note}")
-    return 0
-
-
-def cmd_publish(args: argparse.Namespace) -> int:
-    built = load_built(_dataset_dir(args.dataset))
-    report = publish_from_args(
-        built,
-        args.to,
-        args.auth,
-        args.auth_scheme,
-        timeout=args.timeout,
-        verify=not args.no_verify,
-    )
-    print(report.text(), end="")
-    return 0
-
-
-def cmd_reason_check(args: argparse.Namespace) -> int:
-    assemble(load_inputs(Sources.default()))
-    print("The data validates and the ontology is consistent.")
-    return 0
+DATASET_HELP = "built dataset directory (default: $IVIG_GRAPH_DATASET or build/dataset)"
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -188,11 +35,19 @@ def parser() -> argparse.ArgumentParser:
         prog="ivig-graph", description="The knowledge graph of what IVIG therapy is used for."
     )
     root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = root.add_subparsers(dest="command", required=True)
-    dataset_help = "built dataset directory (default: $IVIG_GRAPH_DATASET or build/dataset)"
+    subcommands = root.add_subparsers(dest="command", required=True)
+    _add_build_commands(subcommands)
+    _add_dataset_commands(subcommands)
+    _add_query_commands(subcommands)
+    _add_publish_command(subcommands)
+    _add_serve_command(subcommands)
+    return root
 
-    p = commands.add_parser("build", help="load, validate, reason and write the dataset")
-    p.add_argument("--dataset", help=dataset_help)
+
+def _add_build_commands(subcommands: Subcommands) -> None:
+    """build, validate, check: the pipeline over data/ and ontology/."""
+    p = subcommands.add_parser("build", help="load, validate, reason and write the dataset")
+    p.add_argument("--dataset", help=DATASET_HELP)
     p.add_argument("--quiet", action="store_true", help="no live progress line")
     p.add_argument(
         "--reasoner",
@@ -200,46 +55,55 @@ def parser() -> argparse.ArgumentParser:
         default="owlrl",
         help="owlrl (reference, default) or rules (same result, faster; for large graphs)",
     )
-    p.set_defaults(func=cmd_build)
+    p.set_defaults(func=commands.cmd_build)
 
-    p = commands.add_parser("validate", help="check data/ against the shapes and QC checks")
-    p.set_defaults(func=cmd_validate)
+    p = subcommands.add_parser("validate", help="check data/ against the shapes and QC checks")
+    p.set_defaults(func=commands.cmd_validate)
 
-    p = commands.add_parser("check", help="validate and reason without writing anything")
-    p.set_defaults(func=cmd_reason_check)
+    p = subcommands.add_parser("check", help="validate and reason without writing anything")
+    p.set_defaults(func=commands.cmd_reason_check)
 
-    p = commands.add_parser("explain", help="say why a condition has its mechanism (or none)")
+
+def _add_dataset_commands(subcommands: Subcommands) -> None:
+    """explain, export: read the built dataset."""
+    p = subcommands.add_parser("explain", help="say why a condition has its mechanism (or none)")
     p.add_argument(
         "condition",
         help="the condition's slug (myasthenia-gravis), IRI or name (Myasthenia gravis, GBS)",
     )
-    p.add_argument("--dataset", help=dataset_help)
-    p.set_defaults(func=cmd_explain)
+    p.add_argument("--dataset", help=DATASET_HELP)
+    p.set_defaults(func=commands.cmd_explain)
 
-    p = commands.add_parser("export", help="write the dataset in an RDF format")
+    p = subcommands.add_parser("export", help="write the dataset in an RDF format")
     p.add_argument("--format", choices=[*FORMATS, SSSOM], default="turtle")
     p.add_argument("--graph", choices=list(GRAPH_CHOICES), default="all")
     p.add_argument("-o", "--output", help="output file (default: standard output)")
-    p.add_argument("--dataset", help=dataset_help)
-    p.set_defaults(func=cmd_export)
+    p.add_argument("--dataset", help=DATASET_HELP)
+    p.set_defaults(func=commands.cmd_export)
 
-    p = commands.add_parser("query", help="run a SPARQL query against the built dataset")
+
+def _add_query_commands(subcommands: Subcommands) -> None:
+    """query, queries: SPARQL against the built dataset, through the endpoint's guard."""
+    p = subcommands.add_parser("query", help="run a SPARQL query against the built dataset")
     p.add_argument("text", nargs="?", help="the SPARQL query")
     p.add_argument("-f", "--file", help="read the query from this file")
-    _add_output_options(p, dataset_help)
-    p.set_defaults(func=cmd_query)
+    _add_output_options(p)
+    p.set_defaults(func=commands.cmd_query)
 
-    p = commands.add_parser("queries", help="list the example queries, show or run one by name")
-    p.set_defaults(func=cmd_queries, action="list")
+    p = subcommands.add_parser("queries", help="list the example queries, show or run one by name")
+    p.set_defaults(func=commands.cmd_queries, action="list")
     actions = p.add_subparsers(dest="action", metavar="{list,show,run}")
     actions.add_parser("list", help="the example queries and their titles (the default)")
     show = actions.add_parser("show", help="print an example query's text")
     show.add_argument("name", help="its number (05), file name or stem")
     run = actions.add_parser("run", help="run an example query, as `query` does")
     run.add_argument("name", help="its number (05), file name or stem")
-    _add_output_options(run, dataset_help)
+    _add_output_options(run)
 
-    p = commands.add_parser("publish", help="load the dataset into a triple store and verify it")
+
+def _add_publish_command(subcommands: Subcommands) -> None:
+    """publish: load the built dataset into a triple store."""
+    p = subcommands.add_parser("publish", help="load the dataset into a triple store and verify it")
     p.add_argument(
         "--to",
         required=True,
@@ -252,10 +116,13 @@ def parser() -> argparse.ArgumentParser:
         "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per HTTP request"
     )
     p.add_argument("--no-verify", action="store_true", help="do not read the graphs back")
-    p.add_argument("--dataset", help=dataset_help)
-    p.set_defaults(func=cmd_publish)
+    p.add_argument("--dataset", help=DATASET_HELP)
+    p.set_defaults(func=commands.cmd_publish)
 
-    p = commands.add_parser("serve", help="serve the SPARQL endpoint and pages (granian)")
+
+def _add_serve_command(subcommands: Subcommands) -> None:
+    """serve: the SPARQL endpoint and the pages."""
+    p = subcommands.add_parser("serve", help="serve the SPARQL endpoint and pages (granian)")
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--workers", type=int, help="query worker processes (default: CPU count)")
@@ -266,12 +133,11 @@ def parser() -> argparse.ArgumentParser:
         help="answer queries from this remote SPARQL 1.1 query endpoint holding the published "
         "dataset, instead of the embedded store (default: $IVIG_BACKEND)",
     )
-    p.add_argument("--dataset", help=dataset_help)
-    p.set_defaults(func=cmd_serve)
-    return root
+    p.add_argument("--dataset", help=DATASET_HELP)
+    p.set_defaults(func=commands.cmd_serve)
 
 
-def _add_output_options(p: argparse.ArgumentParser, dataset_help: str) -> None:
+def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--format",
         choices=list(output_formats()),
@@ -279,7 +145,7 @@ def _add_output_options(p: argparse.ArgumentParser, dataset_help: str) -> None:
         f"and DESCRIBE: {fitting_formats(True)} (default: turtle)",
     )
     p.add_argument("--full", action="store_true", help="table: print long cells whole")
-    p.add_argument("--dataset", help=dataset_help)
+    p.add_argument("--dataset", help=DATASET_HELP)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

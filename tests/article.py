@@ -1,7 +1,7 @@
 """An independent reading of the source article's lists, for tests to compare the graph against.
 
 It follows only the article's own structure (section sentences, group headings, "- " items) and
-shares no code with ivig_graph.build.curation, so a curation mistake cannot hide in both.
+shares no code with ivig_graph.build.records, so a curation mistake cannot hide in both.
 """
 
 from __future__ import annotations

@@ -25,9 +25,9 @@ import pytest
 from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic
 
-from ivig_graph import cli
-from ivig_graph.build.curation import KINDS, LISTS
+from ivig_graph import cli, commands
 from ivig_graph.build.pipeline import STAGES, build
+from ivig_graph.build.records import KINDS, LISTS
 from ivig_graph.dataset.files import MANIFEST_FILE, NQUADS_FILE, BuiltDataset, load_built
 from ivig_graph.errors import (
     CurationError,
@@ -258,7 +258,7 @@ def edit_record(sources: Sources, slug: str, old: str, new: str) -> None:
 
 def use_sources(monkeypatch: pytest.MonkeyPatch, sources: Sources) -> None:
     """Make the CLI (which always reads Sources.default()) read ``sources``."""
-    monkeypatch.setattr(cli.Sources, "default", classmethod(lambda cls: sources))
+    monkeypatch.setattr(Sources, "default", classmethod(lambda cls: sources))
 
 
 def break_wording(sources: Sources) -> dict[str, Any]:
@@ -386,7 +386,7 @@ def test_errors_map_to_the_documented_exit_codes(
     def fail(*args: object, **kwargs: object) -> None:
         raise error("what went wrong; what to do")
 
-    monkeypatch.setattr(cli, "assemble", fail)
+    monkeypatch.setattr(commands, "assemble", fail)
     run = run_cli(capsys, "check")
     assert run.code == code
     assert run.err == "ivig-graph check: what went wrong; what to do\n"

@@ -8,7 +8,7 @@ from rdflib import RDF, Graph
 from rdflib.namespace import SKOS
 
 from ivig_graph.build import icd10cm
-from ivig_graph.build.curation import ICD10CM_SCHEME
+from ivig_graph.build.triples import ICD10CM_SCHEME
 from ivig_graph.vocab import ICD10CM, IVIG
 
 MATCHES = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch)

@@ -15,8 +15,10 @@ from rdflib import RDF, RDFS, Graph, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
 from ivig_graph.build import mesh
-from ivig_graph.build.curation import MESH_SCHEME, read_conditions, read_mesh
 from ivig_graph.build.pipeline import build
+from ivig_graph.build.records import read_conditions
+from ivig_graph.build.triples import MESH_SCHEME
+from ivig_graph.build.xrefs import read_mesh
 from ivig_graph.errors import CurationError
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import CONDITION, IVIG, MESH

@@ -16,7 +16,9 @@ from rdflib.namespace import DCTERMS, PROV
 from rdflib.namespace import XSD as XSD_NS
 from rdflib.query import Result
 
-from ivig_graph.build.labels import SCHEMA, dated, labelled_graph, read_products
+from ivig_graph.build.label_checks import read_products
+from ivig_graph.build.label_records import dated
+from ivig_graph.build.label_triples import SCHEMA, labelled_graph
 from ivig_graph.build.pipeline import build
 from ivig_graph.build.reason import reason
 from ivig_graph.dataset.explain import explain
@@ -163,7 +165,7 @@ def test_dates_are_as_precise_as_given() -> None:
 
 
 def test_products_sources_and_indications_as_triples(fixture_sources: Sources) -> None:
-    from ivig_graph.build.curation import read_conditions
+    from ivig_graph.build.records import read_conditions
 
     graph = labelled_graph(fixture_sources, read_conditions(fixture_sources))
     assert (TESTGLOBULIN, RDF.type, IVIG.Product) in graph

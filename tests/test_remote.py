@@ -1,7 +1,7 @@
-"""The SPARQL backend client (``ivig_graph.clients.sparql_backend``) against a scripted backend
-on loopback: what it sends, how it reads Virtuoso's quirks, the row cap, and how each failure of
-the remote becomes a clear status for our client. Real engines:
-tests/integration/test_backend.py."""
+"""The SPARQL backend client (``ivig_graph.clients.sparql_backend`` and its ``backend_*``
+modules) against a scripted backend on loopback: what it sends, how it reads Virtuoso's quirks,
+the row cap, and how each failure of the remote becomes a clear status for our client. Real
+engines: tests/integration/test_backend.py."""
 
 from __future__ import annotations
 
@@ -15,14 +15,8 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Graph
 
-from ivig_graph.clients.sparql_backend import (
-    PLAIN_BNODE,
-    VIRTUOSO_BNODE,
-    Backend,
-    _Replacing,
-    check_backend,
-    execute_remote,
-)
+from ivig_graph.clients.backend_answers import PLAIN_BNODE, VIRTUOSO_BNODE, Replacing
+from ivig_graph.clients.sparql_backend import Backend, check_backend, execute_remote
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import QueryError, StoreDiffers, StoreRefused, StoreUnreachable
 from ivig_graph.query.engine import QueryRequest
@@ -207,7 +201,7 @@ def test_the_blank_node_repair_works_across_any_read_boundary(chunk: int) -> Non
             piece, self.data = self.data[:chunk], self.data[chunk:]
             return piece
 
-    repaired = _Replacing(Trickle(VIRTUOSO_BNODES), VIRTUOSO_BNODE, PLAIN_BNODE).read()  # type: ignore[arg-type]
+    repaired = Replacing(Trickle(VIRTUOSO_BNODES), VIRTUOSO_BNODE, PLAIN_BNODE).read()  # type: ignore[arg-type]
     assert repaired == VIRTUOSO_BNODES.replace(VIRTUOSO_BNODE, PLAIN_BNODE)
 
 

@@ -19,9 +19,9 @@ from rdflib import Dataset, Graph
 
 from ivig_graph import __version__
 from ivig_graph.build import icd10cm
-from ivig_graph.build.curation import ICD10CM_SCHEME, asserted_graph, mapping_dates
 from ivig_graph.build.reason import reason
 from ivig_graph.build.stats import graph_statistics, use_counts
+from ivig_graph.build.triples import ICD10CM_SCHEME, asserted_graph, mapping_dates
 from ivig_graph.build.validate import Check, ValidationReport, validate
 from ivig_graph.dataset.files import BuiltDataset, new_dataset, write_built
 from ivig_graph.errors import ValidationFailed

@@ -11,12 +11,8 @@ from dataclasses import replace
 from rdflib import Graph
 
 from ivig_graph.build import icd10cm
-from ivig_graph.build.curation import (
-    asserted_graph,
-    condition_triples,
-    read_article,
-    read_conditions,
-)
+from ivig_graph.build.records import read_article, read_conditions
+from ivig_graph.build.triples import asserted_graph, condition_triples
 from ivig_graph.resources import Sources
 
 

@@ -18,7 +18,7 @@ import yaml
 from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS
 
-from ivig_graph.build.curation import ICD10CM_SCHEME, ICD_NOTE_PREFIX, MESH_NOTE_PREFIX, MESH_SCHEME
+from ivig_graph.build.triples import ICD10CM_SCHEME, ICD_NOTE_PREFIX, MESH_NOTE_PREFIX, MESH_SCHEME
 from ivig_graph.vocab import (
     ASSERTED_GRAPH,
     CONDITION,

@@ -1,7 +1,8 @@
 """``Catalog``: a built dataset read once into the view data every page shows.
 
 Loading parses the N-Quads with rdflib and computes everything the pages need (well under a
-second for the real dataset); afterwards requests only read this data. The rdflib dataset is
+second for the real dataset; each condition's view is built by ``conditions``); afterwards
+requests only read this data. The rdflib dataset is
 kept for the full-dataset downloads, which are serialised on first request, one at a time,
 and cached.
 """
@@ -9,17 +10,16 @@ and cached.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rdflib import RDF, RDFS, Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, OWL, PROV, SKOS
+from rdflib import RDF, RDFS, Dataset, Graph, URIRef
+from rdflib.namespace import DCTERMS, OWL, SKOS
 from rdflib.term import Node
 
-from ivig_graph.build.curation import ICD10CM_SCHEME, ICD_NOTE_PREFIX, MESH_NOTE_PREFIX, MESH_SCHEME
 from ivig_graph.build.stats import use_counts
-from ivig_graph.dataset.explain import explain
+from ivig_graph.build.triples import MESH_SCHEME
 from ivig_graph.dataset.export import FORMATS, export
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
@@ -33,22 +33,20 @@ from ivig_graph.vocab import (
 )
 from ivig_graph.web.views.browse import Facet, facets
 from ivig_graph.web.views.chart import Chart, charts
+from ivig_graph.web.views.conditions import (
+    category_views,
+    condition_view,
+    english,
+    first,
+    source_views,
+    texts,
+)
 from ivig_graph.web.views.describe import Description, SubjectIndex, serialize
-from ivig_graph.web.views.labels import SCHEMA, Labels, label_view
-from ivig_graph.web.views.links import ID_BASE, ONTOLOGY_NAMESPACE, compact, key_of
-from ivig_graph.web.views.model import Category, Condition, CrossReference, Ref, SourceList
+from ivig_graph.web.views.labels import Labels, label_view
+from ivig_graph.web.views.links import ID_BASE, ONTOLOGY_NAMESPACE, compact
+from ivig_graph.web.views.model import Category, Condition, Ref, SourceList
 from ivig_graph.web.views.ontology_doc import OntologyDoc, document
 
-RefMaker = Callable[[Node], Ref]
-MATCHES = (
-    ("exact", SKOS.exactMatch),
-    ("close", SKOS.closeMatch),
-    ("broad", SKOS.broadMatch),
-    ("narrow", SKOS.narrowMatch),
-)
-MATCH_ORDER = {relation: index for index, (relation, _) in enumerate(MATCHES)}
-XREF_NOTE_PREFIXES = (ICD_NOTE_PREFIX, MESH_NOTE_PREFIX)  # the note itself says which vocabulary
-VOCABULARIES = {str(ICD10CM_SCHEME): "ICD-10-CM", str(MESH_SCHEME): "MeSH"}
 # How the facets are ordered where order means something (the rest: by label).
 FACET_ORDER = {
     "FDAApproved": 0,
@@ -113,7 +111,7 @@ class Catalog:
         conditions = tuple(
             sorted(
                 (
-                    _condition(node, dataset, asserted, union, ref)
+                    condition_view(node, dataset, asserted, union, ref)
                     for node in set(asserted.subjects(RDF.type, IVIG.Condition))
                     if isinstance(node, URIRef)
                 ),
@@ -128,14 +126,14 @@ class Catalog:
             if isinstance(s, URIRef) and str(s).startswith(ID_BASE)
         )
         counts = manifest.get("counts") or use_counts(dataset)
-        sources = _sources(asserted, conditions, ref)
+        sources = source_views(asserted, conditions, ref)
         return cls(
             version=version,
             manifest=manifest,
             dataset=dataset,
             labels=labels,
             conditions=conditions,
-            categories=_categories(asserted, conditions, ref),
+            categories=category_views(asserted, conditions, ref),
             sources=sources,
             index=index,
             resources=resources,
@@ -254,160 +252,10 @@ def _labels(graph: Graph) -> dict[str, str]:
     for predicate in (RDFS.label, SKOS.prefLabel):  # the later wins
         found: dict[str, list[str]] = {}
         for subject, value in graph.subject_objects(predicate):
-            if isinstance(subject, URIRef) and _english(value):
+            if isinstance(subject, URIRef) and english(value):
                 found.setdefault(str(subject), []).append(str(value))
         labels.update({iri: min(values) for iri, values in found.items()})
     return labels
-
-
-def _english(value: Node) -> bool:
-    return isinstance(value, Literal) and value.language in (None, "en")
-
-
-def _texts(graph: Graph, node: Node, predicate: URIRef) -> list[str]:
-    return sorted(str(value) for value in graph.objects(node, predicate) if _english(value))
-
-
-def _refs(graph: Graph, node: Node, predicate: URIRef, ref: RefMaker) -> tuple[Ref, ...]:
-    found = {ref(value) for value in graph.objects(node, predicate) if isinstance(value, URIRef)}
-    return tuple(sorted(found, key=lambda r: (r.label.casefold(), r.iri)))
-
-
-def _integer(graph: Graph, node: Node, predicate: URIRef) -> int | None:
-    value = graph.value(node, predicate)
-    if isinstance(value, Literal):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return None
-    return None
-
-
-def _first(values: Iterable[str]) -> str | None:
-    return next(iter(values), None)
-
-
-def _condition(
-    node: URIRef, dataset: Dataset, asserted: Graph, union: Graph, ref: RefMaker
-) -> Condition:
-    this = ref(node)
-    names = list(
-        dict.fromkeys(
-            [
-                this.label,
-                *_texts(asserted, node, SKOS.prefLabel),
-                *_texts(asserted, node, IVIG.sourceLabel),
-                *_texts(asserted, node, SKOS.altLabel),
-                *_texts(asserted, node, RDFS.label),
-                *_texts(asserted, node, SKOS.hiddenLabel),
-            ]
-        )
-    )
-    explanation = explain(dataset, node)
-    notes = [
-        note for note in _texts(asserted, node, SKOS.editorialNote) if note != explanation.note
-    ]
-    xrefs = []
-    for relation, predicate in MATCHES:
-        for code in asserted.objects(node, predicate):
-            if isinstance(code, URIRef):
-                notation = asserted.value(code, SKOS.notation)
-                scheme = str(asserted.value(code, SKOS.inScheme))
-                xrefs.append(
-                    CrossReference(
-                        relation,
-                        str(notation) if notation is not None else key_of(str(code)),
-                        ref(code).label,
-                        str(code),
-                        VOCABULARIES.get(scheme, "ICD-10-CM"),
-                    )
-                )
-    kinds = tuple(
-        kind
-        for kind in _refs(asserted, node, RDF.type, ref)
-        if kind.iri.startswith(ONTOLOGY_NAMESPACE) and kind.iri != str(IVIG.Condition)
-    )
-    indications = _refs(union, node, IVIG.indication, ref)
-    return Condition(
-        ref=this,
-        slug=key_of(str(node)),
-        other_names=tuple(names[1:]),
-        source_label=_first(_texts(asserted, node, IVIG.sourceLabel)),
-        source_text=_first(str(v) for v in asserted.objects(node, IVIG.sourceText)),
-        source_line=_integer(asserted, node, IVIG.sourceLine),
-        definition=_first(_texts(asserted, node, SKOS.definition)),
-        status=_first_ref(_refs(union, node, IVIG.approvalStatus, ref)),
-        intent=_first_ref(_refs(union, node, IVIG.intent, ref)),
-        categories=_refs(union, node, IVIG.category, ref),
-        mechanisms=_refs(union, node, IVIG.mechanism, ref),
-        kinds=kinds,
-        explanation=explanation,
-        sources=_refs(asserted, node, PROV.wasDerivedFrom, ref),
-        cross_references=tuple(
-            sorted(
-                xrefs,
-                key=lambda x: (x.vocabulary != "ICD-10-CM", MATCH_ORDER[x.relation], x.code),
-            )
-        ),
-        cross_reference_notes=tuple(
-            _without_prefix(n) for n in notes if n.startswith(XREF_NOTE_PREFIXES)
-        ),
-        notes=tuple(n for n in notes if not n.startswith(XREF_NOTE_PREFIXES)),
-        scope_notes=tuple(_texts(asserted, node, SKOS.scopeNote)),
-        indication=_first_ref(indications),
-        names=tuple(names),
-    )
-
-
-def _without_prefix(note: str) -> str:
-    for prefix in XREF_NOTE_PREFIXES:
-        note = note.removeprefix(prefix)
-    return note
-
-
-def _first_ref(refs: tuple[Ref, ...]) -> Ref | None:
-    return refs[0] if refs else None
-
-
-def _categories(
-    asserted: Graph, conditions: tuple[Condition, ...], ref: RefMaker
-) -> tuple[Category, ...]:
-    result = []
-    for node in set(asserted.subjects(RDF.type, IVIG.Category)):
-        this = ref(node)
-        result.append(
-            Category(
-                ref=this,
-                scope_note=_first(_texts(asserted, node, SKOS.scopeNote)),
-                source=_first_ref(_refs(asserted, node, PROV.wasDerivedFrom, ref)),
-                source_line=_integer(asserted, node, IVIG.sourceLine),
-                members=tuple(c.ref for c in conditions if this in c.categories),
-            )
-        )
-    return tuple(sorted(result, key=lambda c: (c.source_line or 0, c.ref.label)))
-
-
-def _sources(
-    asserted: Graph, conditions: tuple[Condition, ...], ref: RefMaker
-) -> tuple[SourceList, ...]:
-    nodes = set(asserted.subjects(RDF.type, IVIG.SourceDocument)) | set(
-        asserted.subjects(RDF.type, IVIG.SourceList)
-    )
-    nodes -= set(asserted.subjects(SCHEMA.url, None))  # label pages: see labels.py
-    result = []
-    for node in nodes:
-        this = ref(node)
-        result.append(
-            SourceList(
-                ref=this,
-                title=_first(_texts(asserted, node, DCTERMS.title)),
-                description=_first(_texts(asserted, node, DCTERMS.description)),
-                part_of=_first_ref(_refs(asserted, node, DCTERMS.isPartOf, ref)),
-                source_line=_integer(asserted, node, IVIG.sourceLine),
-                members=tuple(c.ref for c in conditions if this in c.sources),
-            )
-        )
-    return tuple(sorted(result, key=lambda s: (s.source_line or 0, s.ref.label)))
 
 
 def _about(
@@ -424,9 +272,9 @@ def _about(
     return About(
         article=article,
         lists=tuple(s for s in sources if s.part_of is not None),
-        therapy=_first(_texts(asserted, IVIG.IVIG, RDFS.comment)),
+        therapy=first(texts(asserted, IVIG.IVIG, RDFS.comment)),
         icd10cm_release=str(release) if release else None,
-        mesh_release=_first(str(v) for v in asserted.objects(MESH_SCHEME, DCTERMS.hasVersion)),
+        mesh_release=first(str(v) for v in asserted.objects(MESH_SCHEME, DCTERMS.hasVersion)),
         ontology_version=str(version) if version is not None else None,
         date=str(modified) if modified is not None else None,
         inferred_triples=inferred_triples,

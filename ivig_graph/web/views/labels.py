@@ -138,31 +138,10 @@ def label_view(asserted: Graph, union: Graph, ref: RefMaker) -> Labels:
     uses = [
         _use(asserted, node, ref) for node in asserted.subjects(RDF.type, IVIG.LabelledIndication)
     ]
-    products = []
-    for node in set(asserted.subjects(RDF.type, IVIG.Product)):
-        maker = asserted.value(node, SCHEMA.manufacturer)
-        mine = [use for use in uses if use.product.iri == str(node)]
-        products.append(
-            Product(
-                ref=ref(node),
-                slug=key_of(str(node)),
-                manufacturer=_text(asserted, maker, SCHEMA.name) if maker is not None else None,
-                routes=tuple(
-                    sorted(
-                        (ref(r) for r in asserted.objects(node, IVIG.route)), key=lambda r: r.iri
-                    )
-                ),
-                concentration=_text(asserted, node, IVIG.concentration),
-                first_licensed=_text(asserted, node, IVIG.firstLicensed),
-                sources=_sources(asserted, node, ref),
-                uses=tuple(
-                    sorted(
-                        mine, key=lambda u: (u.condition.label if u.condition else "~", u.ref.iri)
-                    )
-                ),
-                notes=tuple(sorted(str(n) for n in asserted.objects(node, SKOS.editorialNote))),
-            )
-        )
+    products = [
+        _product(asserted, node, uses, ref)
+        for node in set(asserted.subjects(RDF.type, IVIG.Product))
+    ]
     current: dict[str, Ref] = {}
     changes = []
     for condition in set(asserted.subjects(RDF.type, IVIG.Condition)):
@@ -182,4 +161,25 @@ def label_view(asserted: Graph, union: Graph, ref: RefMaker) -> Labels:
         products=tuple(sorted(products, key=lambda p: (p.name.casefold(), p.ref.iri))),
         changes=tuple(sorted(changes, key=lambda c: c.condition.label.casefold())),
         current=current,
+    )
+
+
+def _product(graph: Graph, node: Node, uses: list[LabelledUse], ref: RefMaker) -> Product:
+    """One product, with its labelled indications (``uses``: all of them, of every product)."""
+    maker = graph.value(node, SCHEMA.manufacturer)
+    mine = [use for use in uses if use.product.iri == str(node)]
+    return Product(
+        ref=ref(node),
+        slug=key_of(str(node)),
+        manufacturer=_text(graph, maker, SCHEMA.name) if maker is not None else None,
+        routes=tuple(
+            sorted((ref(r) for r in graph.objects(node, IVIG.route)), key=lambda r: r.iri)
+        ),
+        concentration=_text(graph, node, IVIG.concentration),
+        first_licensed=_text(graph, node, IVIG.firstLicensed),
+        sources=_sources(graph, node, ref),
+        uses=tuple(
+            sorted(mine, key=lambda u: (u.condition.label if u.condition else "~", u.ref.iri))
+        ),
+        notes=tuple(sorted(str(n) for n in graph.objects(node, SKOS.editorialNote))),
     )
