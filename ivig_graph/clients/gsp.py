@@ -121,10 +121,12 @@ class GraphStore:
             # Sent up front: some servers answer 403 or 404, not a 401 challenge, without it.
             token = f"{credentials.user}:{credentials.password}".encode()
             self._headers["Authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
-        elif credentials is not None:
+        self._digest: _DigestAnsweredOnce | None = None
+        if credentials is not None and credentials.scheme != "basic":
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             passwords.add_password(None, endpoint, credentials.user, credentials.password)
-            handlers.append(_DigestAnsweredOnce(passwords))
+            self._digest = _DigestAnsweredOnce(passwords)
+            handlers.append(self._digest)
         self._opener = urllib.request.build_opener(*handlers)
 
     def graph_url(self, graph: URIRef) -> str:
@@ -175,6 +177,8 @@ class GraphStore:
             url, data=body, method=method, headers={**self._headers, **headers}
         )
         try:
+            if body and self._digest is not None:
+                self._answer_challenge_first(request)
             with self._opener.open(request, timeout=self.timeout) as answer:
                 return Response(answer.status, answer.headers, answer.read())
         except urllib.error.HTTPError as error:
@@ -187,6 +191,27 @@ class GraphStore:
                 "Graph Store endpoint (e.g. http://127.0.0.1:7878/store for Oxigraph).",
                 url=self.endpoint,
             ) from error
+
+    def _answer_challenge_first(self, request: urllib.request.Request) -> None:
+        """Digest auth for a request with a body: get the challenge with a body-less GET and
+        authorise the request up front. Sent unauthorised, a large body met a 401 and a closed
+        connection half-way (a broken pipe), before urllib could answer the challenge."""
+        assert self._digest is not None
+        probe = urllib.request.Request(request.full_url, method="GET", headers=self._headers)
+        try:
+            with urllib.request.urlopen(probe, timeout=self.timeout):
+                return  # no challenge: nothing to answer
+        except urllib.error.HTTPError as refused:
+            with refused:
+                status, challenge = refused.code, refused.headers.get("WWW-Authenticate", "")
+        scheme, _, rest = challenge.partition(" ")
+        if status != 401 or scheme.lower() != "digest":
+            return
+        items = [item for item in urllib.request.parse_http_list(rest) if item]
+        parts = urllib.request.parse_keqv_list(items)
+        authorization = self._digest.get_authorization(request, parts)
+        if authorization:
+            request.add_unredirected_header("Authorization", f"Digest {authorization}")
 
     def _reason(self, error: BaseException) -> str:
         cause = error.reason if isinstance(error, urllib.error.URLError) else error
