@@ -35,7 +35,15 @@ from ivig_graph.vocab import ONTOLOGY_IRI
 from ivig_graph.web.errors import error_response
 from ivig_graph.web.negotiation import negotiate
 from ivig_graph.web.views import Catalog
-from ivig_graph.web.views.browse import Selection, normalize, select
+from ivig_graph.web.views.browse import (
+    SORTS,
+    Selection,
+    normalize,
+    ordered,
+    select,
+    suggest,
+    to_csv,
+)
 from ivig_graph.web.views.describe import GRAPH_TITLES
 from ivig_graph.web.views.links import ONTOLOGY_PATH, href, public_iri
 from ivig_graph.web.views.results import from_rdflib
@@ -120,16 +128,19 @@ def home() -> Response:
     return html_page("home.html", catalog=data, charts=data.charts(), downloads=downloads)
 
 
+LIST_ARGUMENTS = ("status", "category", "mechanism", "intent", "q", "sort")
+
+
 @pages.get("/conditions")
 def conditions() -> Response:
+    if request.args.get("format") == "csv":
+        return conditions_csv()
     data = catalog()
-    args = {
-        name: request.args.get(name, "")
-        for name in ("status", "category", "mechanism", "intent", "q")
-    }
+    args = {name: request.args.get(name, "") for name in LIST_ARGUMENTS}
     selection, problems = Selection.from_args(args, data.facets)
-    hits = select(data.conditions, selection)
+    hits = ordered(select(data.conditions, selection), selection.sort, data.facets)
     found = data.label_data.search(selection.text, normalize) if selection.text else ()
+    suggestions = suggest(data.conditions, selection.text) if selection.text and not hits else []
     return html_page(
         "conditions.html",
         catalog=data,
@@ -137,7 +148,25 @@ def conditions() -> Response:
         hits=hits,
         problems=problems,
         product_hits=found,
+        suggestions=suggestions,
+        sorts=SORTS,
     )
+
+
+@pages.get("/conditions.csv")
+def conditions_csv() -> Response:
+    """The list as filtered, searched and sorted by the same arguments, as CSV."""
+    data = catalog()
+    args = {name: request.args.get(name, "") for name in LIST_ARGUMENTS}
+    selection, problems = Selection.from_args(args, data.facets)
+    if problems:
+        return error_response(400, "No list written. " + " ".join(problems))
+    hits = ordered(select(data.conditions, selection), selection.sort, data.facets)
+    response = Response(to_csv(hits), mimetype="text/csv")
+    response.headers["Content-Type"] = _content_type("text/csv")
+    filename = f"ivig-conditions-{data.version}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _cached(response, data, f"csv\x00{request.full_path}")
 
 
 @pages.get("/products")

@@ -22,3 +22,6 @@ if ! command -v chromium >/dev/null || [ ! -e /usr/share/fonts/truetype/dejavu/D
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
         chromium fonts-dejavu-core
 fi
+
+# axe-core, for the accessibility checks of the browser tests.
+"$(dirname "$0")/axe.sh"
