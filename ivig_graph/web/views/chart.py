@@ -81,6 +81,11 @@ class Chart:
     title: str
     bars: tuple[Bar, ...]
     axis: Axis
+    filters: tuple[tuple[str, str], ...] = ()  # list filters every bar keeps (a category's)
+
+    def args(self, bar: Bar) -> dict[str, str]:
+        """The list filters of the conditions ``bar`` counts."""
+        return {**dict(self.filters), self.facet: bar.key}
 
     @property
     def total(self) -> int:
@@ -92,15 +97,17 @@ class Chart:
 
 
 def charts(
-    counts: Mapping[str, Mapping[str, int]], label_of: Callable[[str, str], str]
+    counts: Mapping[str, Mapping[str, int]],
+    label_of: Callable[[str, str], str],
+    filters: tuple[tuple[str, str], ...] = (),
 ) -> tuple[Chart, ...]:
-    """One chart per facet, all on one axis; ``label_of(facet, key)`` names a bar, largest bars
-    first."""
+    """One chart per facet counted, all on one axis; ``label_of(facet, key)`` names a bar,
+    largest bars first; every bar links to the list with ``filters`` and its own."""
     sections = [(spec, dict(counts.get(spec[0], {}))) for spec in CHARTS]
     sections = [(spec, values) for spec, values in sections if values]
     axis = Axis.up_to(max((max(values.values()) for _, values in sections), default=1))
     return tuple(
-        chart(values, facet, title, none_label, label_of, axis)
+        chart(values, facet, title, none_label, label_of, axis, filters)
         for (_, facet, title, none_label), values in sections
     )
 
@@ -112,6 +119,7 @@ def chart(
     none_label: str,
     label_of: Callable[[str, str], str],
     axis: Axis | None = None,
+    filters: tuple[tuple[str, str], ...] = (),
 ) -> Chart:
     """A chart of ``values`` (keyed as the manifest keys them) on ``axis``, or on its own."""
     axis = axis or Axis.up_to(max(values.values(), default=1))
@@ -125,4 +133,4 @@ def chart(
         )
         for key, count in ordered
     )
-    return Chart(facet, title, bars, axis)
+    return Chart(facet, title, bars, axis, filters)
