@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
 from ivig_graph import formats
 from ivig_graph.dataset.export import context_document
@@ -36,7 +36,7 @@ from ivig_graph.vocab import ONTOLOGY_IRI
 from ivig_graph.web import service_description
 from ivig_graph.web.errors import error_response
 from ivig_graph.web.negotiation import negotiate
-from ivig_graph.web.querying import endpoint_url
+from ivig_graph.web.querying import FALLBACK_ENDPOINT
 from ivig_graph.web.views import Catalog
 from ivig_graph.web.views.browse import (
     SORTS,
@@ -155,7 +155,11 @@ def home() -> Response:
 def _service_description_jsonld() -> bytes:
     """The endpoint's service description, as ``GET /sparql`` serves it as JSON-LD."""
     state = current_app.extensions["ivig_graph"]
-    url = endpoint_url(state)
+    url = state.config.base_url or url_for("sparql.sparql_endpoint", _external=True)
+    try:
+        ox.NamedNode(url)
+    except ValueError:
+        url = FALLBACK_ENDPOINT
     examples_url = url.rsplit("/", 1)[0] + "/queries"
     graph = service_description.describe(state.dataset, url, state.examples, examples_url)
     return service_description.serialize(graph, formats.JSON_LD)
