@@ -38,6 +38,7 @@ from ivig_graph.web.errors import error_response
 from ivig_graph.web.negotiation import negotiate
 from ivig_graph.web.querying import FALLBACK_ENDPOINT
 from ivig_graph.web.views import Catalog
+from ivig_graph.web.views.article import ArticleText, load_article
 from ivig_graph.web.views.browse import (
     SORTS,
     Selection,
@@ -47,7 +48,6 @@ from ivig_graph.web.views.browse import (
     suggest,
     to_csv,
 )
-from ivig_graph.web.views.article import ArticleText, load_article
 from ivig_graph.web.views.categories import category_rows, category_view
 from ivig_graph.web.views.cite import Citation, citation, script_json
 from ivig_graph.web.views.describe import GRAPH_TITLES

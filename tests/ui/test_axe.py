@@ -36,9 +36,8 @@ PAGES = {
     "ontology": "/ontology",
     "article": "/source/article",
     "not-found": "/id/condition/kawasaky-disease",
-    "not-found-path": "/nope",
 }
-MISSING = {"not-found", "not-found-path"}
+MISSING = {"not-found"}
 
 
 @pytest.fixture(scope="module")

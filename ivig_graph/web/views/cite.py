@@ -37,7 +37,8 @@ def citation(
     article = None
     if article_title:
         where, anchor = (f", line {line}", f"#L{line}") if line else ("", "")
-        article = f"\u201c{article_title}\u201d{where}. Text as the graph read it: {article_url}{anchor}"
+        text = f"{article_url}{anchor}"
+        article = f"\u201c{article_title}\u201d{where}. Text as the graph read it: {text}"
     return Citation(graph, article)
 
 
