@@ -28,7 +28,8 @@ from ivig_graph.vocab import PREFIXES
 ResultKind = Literal["results", "graph"]
 ANSWER_FORMATS = {fmt.name: fmt for fmt in (*formats.RESULTS, *formats.RDF)}
 
-# Copies every quad into the default graph: a fixed query, not built from input.
+# Copies every quad into the default graph, so that the default graph is the union (as the
+# endpoint documents) while FROM and default-graph-uri still name single graphs. A fixed query.
 _UNION_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
@@ -60,10 +61,11 @@ class QueryAnswer:
     bytes_capped: bool = False  # truncated to fit ``max_bytes`` (else by the row cap)
 
 
-def load_store(nquads_path: Path) -> ox.Store:
-    """An in-memory store of the built dataset; its default graph holds the union."""
-    store = ox.Store()
-    store.load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
+def load_store(nquads_path: Path, directory: Path | None = None) -> ox.Store:
+    """A store of the built dataset, in memory or on disk in ``directory``; its default graph
+    holds the union."""
+    store = ox.Store(str(directory)) if directory is not None else ox.Store()
+    store.bulk_load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
     store.update(_UNION_INTO_DEFAULT)
     return store
 

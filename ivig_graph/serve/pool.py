@@ -37,17 +37,12 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from ivig_graph.errors import Overloaded, QueryError, TimedOut, WorkerLost
-from ivig_graph.query.engine import QueryAnswer, QueryRequest
+from ivig_graph.query.engine import QueryAnswer, QueryRequest, load_store
 from ivig_graph.serve.slots import Slots
 
 log = logging.getLogger(__name__)
 
-# Copies every quad into the default graph, so that the default graph is the union (as the
-# endpoint documents) while FROM and default-graph-uri still name single graphs.
-_UNION_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 # glibc reserves 64 MiB of address space per thread for its allocator; the store's threads made
 # a worker need over 1 GiB of address space (its memory limit) before answering anything.
 WORKER_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
@@ -87,9 +82,7 @@ class StoreCopy:
 
     def __init__(self, nquads_path: Path) -> None:
         self.directory = Path(tempfile.mkdtemp(prefix="ivig-graph-store-"))
-        store = ox.Store(str(self.directory))
-        store.bulk_load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
-        store.update(_UNION_INTO_DEFAULT)
+        store = load_store(nquads_path, self.directory)
         store.flush()
         del store  # closes it: the workers open it read-only
 

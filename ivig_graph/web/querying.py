@@ -22,9 +22,13 @@ from ivig_graph.web.state import Endpoint
 FALLBACK_ENDPOINT = "http://localhost/sparql"
 
 
-def endpoint_url(state: Endpoint) -> str:
-    """The endpoint's own IRI: the base for relative IRIs in queries and the description."""
-    candidate = state.config.base_url or request.base_url
+def endpoint_url(state: Endpoint, here: str | None = None) -> str:
+    """The endpoint's own IRI: the base for relative IRIs in queries and the description.
+
+    The configured base URL wins; otherwise ``here`` (the endpoint's URL as a page outside
+    ``/sparql`` computes it), or this request's own URL.
+    """
+    candidate = state.config.base_url or here or request.base_url
     try:
         ox.NamedNode(candidate)
     except ValueError:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Flask, Response, current_app, render_template, request
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
 from ivig_graph import formats
 from ivig_graph.dataset.export import context_document
@@ -31,13 +31,28 @@ from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.dataset.sssom import FILE_SUFFIX as SSSOM_SUFFIX
 from ivig_graph.dataset.sssom import MEDIA_TYPE as SSSOM_MEDIA_TYPE
 from ivig_graph.formats import Format
+from ivig_graph.resources import Sources
 from ivig_graph.vocab import ONTOLOGY_IRI
+from ivig_graph.web import service_description
 from ivig_graph.web.errors import error_response
 from ivig_graph.web.negotiation import negotiate
+from ivig_graph.web.querying import endpoint_url
 from ivig_graph.web.views import Catalog
-from ivig_graph.web.views.browse import Selection, normalize, select
+from ivig_graph.web.views.article import ArticleText, load_article
+from ivig_graph.web.views.browse import (
+    SORTS,
+    Selection,
+    normalize,
+    ordered,
+    select,
+    suggest,
+    to_csv,
+)
+from ivig_graph.web.views.categories import category_rows, category_view
+from ivig_graph.web.views.cite import Citation, citation, script_json
 from ivig_graph.web.views.describe import GRAPH_TITLES
 from ivig_graph.web.views.links import ONTOLOGY_PATH, href, public_iri
+from ivig_graph.web.views.model import Condition
 from ivig_graph.web.views.results import from_rdflib
 
 log = logging.getLogger(__name__)
@@ -60,6 +75,9 @@ class PageData:
         self._loaded = threading.Event()
         self._catalog: Catalog | None = None
         self._error: BaseException | None = None
+        self._article: ArticleText | None = None
+        self._article_read = False
+        self._article_lock = threading.Lock()
         threading.Thread(target=self._load, name="ivig-pages-load", daemon=True).start()
 
     def _load(self) -> None:
@@ -70,6 +88,14 @@ class PageData:
             self._error = error
         finally:
             self._loaded.set()
+
+    def article(self, manifest: Mapping[str, Any]) -> ArticleText | None:
+        """The source article (read once), if it is the one the dataset was built from."""
+        with self._article_lock:
+            if not self._article_read:
+                self._article = load_article(Sources.default().article, manifest)
+                self._article_read = True
+        return self._article
 
     def get(self) -> Catalog:
         if not self._loaded.wait(LOAD_TIMEOUT):
@@ -99,19 +125,39 @@ def catalog() -> Catalog:
 def home() -> Response:
     data = catalog()
     downloads = [(fmt.media_type, fmt) for fmt in formats.RDF]
-    return html_page("home.html", catalog=data, charts=data.charts(), downloads=downloads)
+    return html_page(
+        "home.html",
+        catalog=data,
+        charts=data.charts(),
+        downloads=downloads,
+        jsonld=script_json(_service_description_jsonld()),
+    )
+
+
+def _service_description_jsonld() -> bytes:
+    """The endpoint's service description, as ``GET /sparql`` serves it as JSON-LD."""
+    state = current_app.extensions["ivig_graph"]
+    url = endpoint_url(state, url_for("sparql.sparql_endpoint", _external=True))
+    examples_url = url.rsplit("/", 1)[0] + "/queries"
+    graph = service_description.describe(state.dataset, url, state.examples, examples_url)
+    return service_description.serialize(graph, formats.JSON_LD)
+
+
+# /id/<kind> has no resource of its own: it is the list of its kind
+LISTINGS = {"condition": "/conditions", "category": "/categories"}
+LIST_ARGUMENTS = ("status", "category", "mechanism", "intent", "q", "sort")
 
 
 @pages.get("/conditions")
 def conditions() -> Response:
+    if request.args.get("format") == "csv":
+        return conditions_csv()
     data = catalog()
-    args = {
-        name: request.args.get(name, "")
-        for name in ("status", "category", "mechanism", "intent", "q")
-    }
+    args = {name: request.args.get(name, "") for name in LIST_ARGUMENTS}
     selection, problems = Selection.from_args(args, data.facets)
-    hits = select(data.conditions, selection)
+    hits = ordered(select(data.conditions, selection), selection.sort, data.facets)
     found = data.label_data.search(selection.text, normalize) if selection.text else ()
+    suggestions = suggest(data.conditions, selection.text) if selection.text and not hits else []
     return html_page(
         "conditions.html",
         catalog=data,
@@ -119,6 +165,72 @@ def conditions() -> Response:
         hits=hits,
         problems=problems,
         product_hits=found,
+        suggestions=suggestions,
+        sorts=SORTS,
+    )
+
+
+@pages.get("/conditions.csv")
+def conditions_csv() -> Response:
+    """The list as filtered, searched and sorted by the same arguments, as CSV."""
+    data = catalog()
+    args = {name: request.args.get(name, "") for name in LIST_ARGUMENTS}
+    selection, problems = Selection.from_args(args, data.facets)
+    if problems:
+        return error_response(400, "No list written. " + " ".join(problems))
+    hits = ordered(select(data.conditions, selection), selection.sort, data.facets)
+    response = Response(to_csv(hits), mimetype="text/csv")
+    response.headers["Content-Type"] = _content_type("text/csv")
+    filename = f"ivig-conditions-{data.version}.csv"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return _cached(response, data, f"csv\x00{request.full_path}")
+
+
+@pages.get("/categories")
+def categories() -> Response:
+    data = catalog()
+    by_iri = {condition.iri: condition for condition in data.conditions}
+    uncategorised = sum(1 for condition in data.conditions if not condition.categories)
+    chart = next((c for c in data.charts() if c.facet == "category"), None)
+    return html_page(
+        "categories.html",
+        catalog=data,
+        rows=category_rows(data.categories, by_iri, data.facets),
+        uncategorised=uncategorised,
+        chart=chart,
+    )
+
+
+@pages.get("/source/article")
+def article() -> Response:
+    """The article the facts come from, one anchored line each (``#L18``)."""
+    data = catalog()
+    text = _article(data)
+    if text is None:
+        return _no_article()
+    return html_page("article.html", catalog=data, article=text)
+
+
+@pages.get("/source/article.txt")
+def article_text() -> Response:
+    """The article as the build read it, byte for byte."""
+    data = catalog()
+    text = _article(data)
+    if text is None:
+        return _no_article()
+    response = Response(text.text, mimetype="text/plain")
+    response.headers["Content-Type"] = _content_type("text/plain")
+    return _cached(response, data, "article.txt")
+
+
+def _article(data: Catalog) -> ArticleText | None:
+    pages_data: PageData = current_app.extensions[EXTENSION]
+    return pages_data.article(data.manifest)
+
+
+def _no_article() -> Response:
+    return error_response(
+        404, "The source article's text is not available here (it is not the one built from)."
     )
 
 
@@ -131,8 +243,9 @@ def products() -> Response:
 @pages.get("/id/<path:rest>")
 def resource(rest: str) -> Response:
     data = catalog()
-    if rest.rstrip("/") == "condition":
-        return Response(status=303, headers={"Location": _root() + "/conditions"})
+    listing = LISTINGS.get(rest.rstrip("/"))
+    if listing is not None:
+        return Response(status=303, headers={"Location": _root() + listing})
     path, representation = _split_suffix(rest)
     iri = public_iri(path)
     if iri not in data.resources:
@@ -157,6 +270,7 @@ def ontology(suffix: str | None = None) -> Response:
             doc=data.ontology,
             alternates=_alternates(ONTOLOGY_PATH),
             vary=True,
+            jsonld=_jsonld(data, str(ONTOLOGY_IRI)),
         )
 
     return linked_data(data, str(ONTOLOGY_IRI), ONTOLOGY_PATH, representation, page)
@@ -230,6 +344,7 @@ def resource_page(data: Catalog, iri: str, path: str) -> Response:
         "graph_titles": GRAPH_TITLES,
         "alternates": _alternates("/id/" + path),
         "vary": True,
+        "jsonld": _jsonld(data, iri),
     }
     condition = data.condition(path.split("/", 1)[1]) if kind == "condition" else None
     if condition is not None:
@@ -240,16 +355,39 @@ def resource_page(data: Catalog, iri: str, path: str) -> Response:
             related_heading=heading,
             related=related,
             describe_query=describe_query(iri),
+            citation=_citation(data, condition),
             **context,
         )
-    if kind == "category":
-        return html_page("category.html", category=data.category(iri), **context)
+    category = data.category(iri) if kind == "category" else None
+    if category is not None:
+        by_iri = {condition.iri: condition for condition in data.conditions}
+        view = category_view(category, by_iri, data.facets)
+        return html_page("category.html", category=category, view=view, **context)
     product = data.label_data.product(iri) if kind == "product" else None
     if product is not None:
         return html_page("product.html", product=product, **context)
     if kind == "source" and data.source(iri) is not None:
         return html_page("source.html", source=data.source(iri), **context)
     return html_page("resource.html", **context)
+
+
+def _jsonld(data: Catalog, iri: str) -> str | None:
+    """The resource's JSON-LD, as its ``.jsonld`` serves it, for a ``<script>`` data block."""
+    body = data.representation(iri, formats.JSON_LD.name)
+    return script_json(body) if body is not None else None
+
+
+def _citation(data: Catalog, condition: Condition) -> Citation:
+    article = data.about.article
+    return citation(
+        iri=condition.iri,
+        version=data.version,
+        creator=data.about.creator,
+        date=data.about.date,
+        article_title=(article.title or article.ref.label) if article else None,
+        article_url=request.host_url.rstrip("/") + _root() + "/source/article",
+        line=condition.source_line,
+    )
 
 
 def describe_query(iri: str) -> str:

@@ -267,3 +267,45 @@ def test_readable_on_a_phone(browser: Any, live_server: RunningServer) -> None:
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
         session.screenshot(f"phone-{name}")
     session.close()
+
+
+def test_search_forgives_a_typo_and_suggests(visit: Visit) -> None:
+    page = visit.open("/")
+    page.get_by_label("Find a condition by any of its names").fill("kawasky")
+    page.get_by_role("button", name="Search").click()
+    page.wait_for_url(re.compile(r"/conditions\?q=kawasky$"))
+    assert int(page.locator("#result-count strong").inner_text()) == 1
+    assert "spelled like" in page.locator("table.conditions tbody th").first.inner_text()
+    visit.screenshot("conditions-typo")
+    # An abbreviation that is no name in the data, then something only close to a name.
+    page = visit.open("/conditions?q=GBS")
+    assert page.locator("table.conditions tbody th a").all_inner_texts() == [
+        "Guillain-Barré syndrome"
+    ]
+    page = visit.open("/conditions?q=kwsk")
+    page.locator("#did-you-mean").get_by_role("link", name="Kawasaki disease").click()
+    page.wait_for_url(re.compile(r"/id/condition/kawasaki-disease$"))
+
+
+def test_sort_the_list_and_walk_to_a_category(visit: Visit) -> None:
+    page = visit.open("/conditions?mechanism=ImmuneSuppression")
+    page.locator("table.conditions thead").get_by_role("link", name="Approval status").click()
+    page.wait_for_url(re.compile(r"sort=status"))
+    assert "mechanism=ImmuneSuppression" in visit.path()
+    first = page.locator("table.conditions tbody td[data-label='Approval status']").first
+    assert first.inner_text() == "FDA-approved"
+    with page.expect_download() as download:
+        page.locator("#csv-download").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    page = visit.open("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Categories").click()
+    page.wait_for_url(re.compile(r"/categories$"))
+    page.get_by_role("link", name="Blood disorders", exact=True).click()
+    page.wait_for_url(re.compile(r"/id/category/blood-disorders$"))
+    assert int(page.locator("#member-count").inner_text()) == 13
+    visit.screenshot("category")
+    page.get_by_role("link", name="Query with SPARQL").click()
+    page.wait_for_url(re.compile(r"/sparql\?"))
+    page.get_by_role("button", name="Run query").click()
+    page.locator("#results table.results").wait_for()
+    assert "Aplastic anemia" in page.locator("#results").inner_text()

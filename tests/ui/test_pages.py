@@ -238,7 +238,7 @@ def test_active_filters_can_be_removed_one_by_one(client: FlaskClient) -> None:
     assert len(chips) == 3
     assert "Approval status: Off-label" in " ".join(chips)
     without_status = next(
-        href for text, href in chips.items() if text.startswith("Approval status")
+        href for text, href in chips.items() if text.startswith("Remove filter Approval status")
     )
     assert dict(parse_qsl(urlsplit(without_status).query)) == {
         "category": "blood-disorders",
@@ -392,6 +392,9 @@ def test_inferred_usage_is_told_apart(client: FlaskClient, inferred: Graph) -> N
         "/conditions",
         "/id/condition/kawasaki-disease",
         "/id/category/infections",
+        "/categories",
+        "/source/article",
+        "/conditions?q=kwsk",
         "/ontology",
         "/sparql",
     ],
@@ -410,14 +413,16 @@ def test_pages_follow_the_conventions(client: FlaskClient, path: str) -> None:
     assert document.find("a", cls="skip-link").get("href") == "#main"
     assert document.find("nav").get("aria-label") == "Main"
     assert document.find("title").text().endswith(" · IVIG uses")
-    # Every form control has a label; no inline script (the CSP forbids it) and no CDN.
+    # Every form control has a label; no inline script (the CSP forbids it) and no CDN: only
+    # JSON data blocks, which are never executed.
     labelled = {label.get("for") for label in document.iter("label")}
     for control in [*document.iter("input"), *document.iter("select"), *document.iter("textarea")]:
         if control.get("type") != "hidden":
             assert control.get("id") in labelled, (path, control.attrs)
     for script in document.iter("script"):
-        assert (
-            script.get("src", "").startswith("/static/") or script.get("type") == "application/json"
+        assert script.get("src", "").startswith("/static/") or script.get("type") in (
+            "application/json",
+            "application/ld+json",
         )
     for link in document.iter("link"):
         href = link.get("href") or ""
@@ -430,3 +435,32 @@ def test_static_assets_are_served(client: FlaskClient) -> None:
         response = client.get(f"/static/{name}")
         assert response.status_code == 200 and response.mimetype == media_type
         response.close()
+
+
+def test_the_charts_share_one_scale_with_an_axis(client: FlaskClient, built: BuiltDataset) -> None:
+    """A bar's length is its count on one scale for every chart: 96 and 39 are not the same
+    length; each chart draws that axis, its ticks where their values fall on the same scale."""
+    per_unit = set()
+    counts = built.manifest["counts"]
+    largest = max(max(counts[section].values()) for section in CHART_SECTIONS.values())
+    maxima = set()
+    for facet, svg in charts(client).items():
+        maxima.add(int(svg.attrib["data-axis-max"]))
+        for link in svg.iter(f"{SVG}a"):
+            bar = next(r for r in link.iter(f"{SVG}rect") if r.attrib["class"] == "bar")
+            count = int(
+                next(t for t in link.iter(f"{SVG}text") if "bar-count" in t.attrib["class"]).text
+                or ""
+            )
+            per_unit.add(round(float(bar.attrib["width"].rstrip("%")) / count, 3))
+            # The link's name starts with the words it shows (WCAG "label in name").
+            shown = " ".join(t.text or "" for t in link.iter(f"{SVG}text"))
+            assert link.attrib["aria-label"].startswith(shown), shown
+            assert link.find(f"{SVG}title") is None
+        ticks = [t for t in svg.iter(f"{SVG}text") if t.attrib.get("class") == "tick"]
+        values = [int(t.text or "") for t in ticks]
+        assert values[0] == 0 and values[-1] >= largest and values == sorted(values), facet
+        for tick, value in zip(ticks[1:], values[1:], strict=True):
+            per_unit.add(round(float(tick.attrib["x"].rstrip("%")) / value, 3))
+    assert len(maxima) == 1
+    assert max(per_unit) - min(per_unit) < 0.01, per_unit

@@ -5,10 +5,19 @@ Filter values are the keys the build's manifest counts by (``FDAApproved``, ``bl
 mechanism, so a chart bar and a list filter name the same set. Search matches any name of a
 condition (preferred, the article's wording, other names such as old eponyms), ignoring case,
 accents and the kind of apostrophe: "wegener" finds granulomatosis with polyangiitis.
+
+When no name contains the text, search forgives: a short word is tried as the initials of each
+name ("GBS": Guillain-Barré syndrome; derived mechanically, only for matching, never shown as a
+name the data has), then as a misspelling of a name or of a run of its words ("kawasky":
+Kawasaki disease, by difflib's similarity ratio). When even that finds nothing, ``suggest``
+names the closest conditions for a "did you mean".
 """
 
 from __future__ import annotations
 
+import csv
+import difflib
+import io
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -18,6 +27,14 @@ from ivig_graph.web.views.model import Condition, Ref
 
 NONE = "none"
 MAX_SEARCH_LENGTH = 200
+SPELLING_CUTOFF = 0.75  # difflib ratio for a misspelling to count as a match ("kawasky": 0.8)
+SUGGESTION_CUTOFF = 0.5  # and for a "did you mean" when nothing matches
+MAX_SUGGESTIONS = 5
+MIN_FUZZY_LENGTH = 4  # shorter text is only matched as written or as initials
+INITIALISM_LENGTH = range(2, 9)
+MINOR_WORDS = frozenset({"a", "an", "and", "by", "for", "in", "of", "or", "the", "to", "with"})
+# How a hit matched: a name contains the text, its initials are the text, or it is spelled like it
+CONTAINS, INITIALS, SPELLING = "contains", "initials", "spelling"
 
 
 @dataclass(frozen=True)
@@ -70,18 +87,30 @@ def facets(
     return tuple(result)
 
 
+# The orders the list can be sorted in: URL value, heading of the column it sorts
+SORTS: tuple[tuple[str, str], ...] = (
+    ("name", "Condition"),
+    ("status", "Approval status"),
+    ("category", "Category"),
+    ("mechanism", "Mechanism"),
+)
+DEFAULT_SORT = "name"
+
+
 @dataclass(frozen=True)
 class Selection:
-    """What the list is filtered by: a key per facet (or None), and the search text."""
+    """What the list is filtered by: a key per facet (or None), the search text, the order."""
 
     filters: tuple[tuple[str, str], ...]  # (facet, key), in FACETS order
     text: str | None
+    sort: str = DEFAULT_SORT
 
     @classmethod
     def from_args(
         cls, args: Mapping[str, str], known: Sequence[Facet]
     ) -> tuple[Selection, list[str]]:
-        """The selection in URL arguments, and a message for each value that names nothing."""
+        """The selection in URL arguments, and a message for each value that names nothing (the
+        selection leaves it out)."""
         problems: list[str] = []
         filters: list[tuple[str, str]] = []
         for facet in known:
@@ -91,9 +120,13 @@ class Selection:
             if any(option.key == value for option in facet.options):
                 filters.append((facet.name, value))
             else:
-                problems.append(f"No {facet.label.lower()} {value!r}: that filter was ignored.")
+                problems.append(f"No {facet.label.lower()} {value!r}.")
         text = " ".join((args.get("q") or "").split())[:MAX_SEARCH_LENGTH] or None
-        return cls(tuple(filters), text), problems
+        sort = (args.get("sort") or "").strip() or DEFAULT_SORT
+        if sort not in dict(SORTS):
+            problems.append(f"No order {sort!r}: use one of {', '.join(dict(SORTS))}.")
+            sort = DEFAULT_SORT
+        return cls(tuple(filters), text, sort), problems
 
     def summary(self, known: Sequence[Facet]) -> str:
         """In words, for titles: "Approval status: FDA-approved · Name: wegener"."""
@@ -115,35 +148,145 @@ class Selection:
         return not self.filters and self.text is None
 
     def without(self, facet: str) -> dict[str, str]:
-        """URL arguments of this selection with one filter (or ``q``) removed."""
+        """URL arguments of this selection with one filter (or ``q``, or ``sort``) removed."""
         args = {name: key for name, key in self.filters if name != facet}
         if self.text is not None and facet != "q":
             args["q"] = self.text
+        if self.sort != DEFAULT_SORT and facet != "sort":
+            args["sort"] = self.sort
         return args
+
+    def sorted_by(self, sort: str) -> dict[str, str]:
+        """URL arguments of this selection in another order."""
+        args = self.without("sort")
+        if sort != DEFAULT_SORT:
+            args["sort"] = sort
+        return args
+
+    @property
+    def args(self) -> dict[str, str]:
+        """URL arguments of this selection."""
+        return self.sorted_by(self.sort)
 
 
 @dataclass(frozen=True)
 class Hit:
     condition: Condition
     matched_name: str | None  # the name the search matched, when it is not the preferred one
+    how: str = CONTAINS  # CONTAINS, INITIALS or SPELLING
+    name: str | None = None  # the name matched (any, the preferred one too)
+
+    @property
+    def reason(self) -> str | None:
+        """Why a row is listed, when the preferred name does not say it."""
+        if self.how == INITIALS:
+            return f"initials of \u201c{self.name}\u201d"
+        if self.how == SPELLING:
+            return f"spelled like \u201c{self.name}\u201d"
+        return f"matched \u201c{self.matched_name}\u201d" if self.matched_name else None
 
 
 def select(conditions: Iterable[Condition], selection: Selection) -> list[Hit]:
-    """The conditions that pass every filter and whose names match the search text."""
+    """The conditions that pass every filter and whose names match the search text: names that
+    contain it, else names whose initials are it or that are spelled like it."""
     wanted = dict(selection.filters)
-    needle = normalize(selection.text) if selection.text else None
-    hits = []
-    for condition in conditions:
-        if not all(_passes(condition, facet, key) for facet, key in wanted.items()):
-            continue
-        if needle is None:
-            hits.append(Hit(condition, None))
-            continue
-        matched = next((name for name in condition.names if needle in normalize(name)), None)
-        if matched is not None:
-            shown = None if matched == condition.name else matched
-            hits.append(Hit(condition, shown))
-    return hits
+    passing = [
+        condition
+        for condition in conditions
+        if all(_passes(condition, facet, key) for facet, key in wanted.items())
+    ]
+    if not selection.text:
+        return [Hit(condition, None) for condition in passing]
+    needle = normalize(selection.text)
+    found = [hit for hit in (_contains(c, needle) for c in passing) if hit is not None]
+    if found or not needle:
+        return found
+    by_initials = [hit for hit in (_initials(c, needle) for c in passing) if hit is not None]
+    if by_initials:
+        return by_initials
+    if len(needle) < MIN_FUZZY_LENGTH:
+        return []
+    scored = [(_closest(c, needle), c) for c in passing]
+    return [
+        Hit(condition, _other(condition, name), SPELLING, name)
+        for (score, name), condition in scored
+        if score >= SPELLING_CUTOFF
+    ]
+
+
+def suggest(conditions: Iterable[Condition], text: str) -> list[Condition]:
+    """The conditions whose names are spelled most like ``text``, closest first."""
+    needle = normalize(text)
+    if not needle:
+        return []
+    scored = [(_closest(condition, needle)[0], condition) for condition in conditions]
+    ranked = sorted(
+        ((score, c) for score, c in scored if score >= SUGGESTION_CUTOFF),
+        key=lambda item: (-item[0], item[1].name.casefold()),
+    )
+    return [condition for _, condition in ranked[:MAX_SUGGESTIONS]]
+
+
+def _other(condition: Condition, name: str) -> str | None:
+    return None if name == condition.name else name
+
+
+def _contains(condition: Condition, needle: str) -> Hit | None:
+    matched = next((name for name in condition.names if needle in normalize(name)), None)
+    if matched is None:
+        return None
+    return Hit(condition, _other(condition, matched), CONTAINS, matched)
+
+
+def _initials(condition: Condition, needle: str) -> Hit | None:
+    if len(needle) not in INITIALISM_LENGTH or not needle.isalnum():
+        return None
+    for name in condition.names:
+        if needle in initialisms(name):
+            return Hit(condition, _other(condition, name), INITIALS, name)
+    return None
+
+
+def initialisms(name: str) -> set[str]:
+    """The initials of a name, with and without its minor words: "Guillain-Barré syndrome" ->
+    {"gbs"}; "granulomatosis with polyangiitis" -> {"gwp", "gp"}. Only ever used to match."""
+    words = [word for word in normalize(name).replace("/", " ").split() if word[:1].isalnum()]
+    every = "".join(word[0] for word in words)
+    major = "".join(word[0] for word in words if word not in MINOR_WORDS)
+    return {every, major} if len(words) > 1 else set()
+
+
+def _closest(condition: Condition, needle: str) -> tuple[float, str]:
+    """The best similarity of ``needle`` to any name of ``condition`` or any run of as many of
+    its words, and that name."""
+    width = len(needle.split())
+    best = (0.0, condition.name)
+    for name in condition.names:
+        words = normalize(name).split()
+        runs = {" ".join(words[i : i + width]) for i in range(max(len(words) - width + 1, 1))}
+        runs.add(" ".join(words))
+        for run in runs:
+            score = difflib.SequenceMatcher(None, needle, run).ratio()
+            if score > best[0]:
+                best = (score, name)
+    return best
+
+
+def ordered(hits: Sequence[Hit], sort: str, known: Sequence[Facet]) -> list[Hit]:
+    """``hits`` (in name order) sorted by ``sort``: a facet's values in the order the filters list
+    them, conditions without a value last, ties by name."""
+    if sort == DEFAULT_SORT:
+        return list(hits)
+    facet = next(f for f in known if f.name == sort)
+    rank = {option.key: index for index, option in enumerate(facet.options)}
+    values_of = next(spec[2] for spec in FACETS if spec[0] == sort)
+    last = len(rank)
+
+    def key(hit: Hit) -> tuple[int, ...]:
+        values = values_of(hit.condition)
+        return tuple(sorted(rank.get(ref.key, last) for ref in values)) or (rank.get(NONE, last),)
+
+    return sorted(hits, key=key)
 
 
 def _passes(condition: Condition, facet: str, key: str) -> bool:
@@ -164,3 +307,36 @@ def normalize(text: str) -> str:
             continue
         kept.append(" " if unicodedata.category(char) == "Pd" else char)
     return " ".join("".join(kept).split())
+
+
+CSV_COLUMNS = (
+    "condition",
+    "iri",
+    "approval_status",
+    "categories",
+    "mechanisms",
+    "intent",
+    "matched",
+)
+
+
+def to_csv(hits: Iterable[Hit]) -> str:
+    """The listed conditions as CSV (RFC 4180, a header row): one row per condition, several
+    categories or mechanisms joined by "; ", the reason a search listed it in ``matched``."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for hit in hits:
+        c = hit.condition
+        writer.writerow(
+            (
+                c.name,
+                c.iri,
+                c.status.label if c.status else "",
+                "; ".join(ref.label for ref in c.categories),
+                "; ".join(ref.label for ref in c.mechanisms),
+                c.intent.label if c.intent else "",
+                hit.reason or "",
+            )
+        )
+    return out.getvalue()

@@ -70,6 +70,7 @@ class About:
     ontology_version: str | None
     date: str | None  # the ontology's dcterms:modified: the build writes no timestamps
     inferred_triples: int
+    creator: str | None = None  # the ontology's dcterms:creator
 
 
 @dataclass
@@ -278,4 +279,5 @@ def _about(
         ontology_version=str(version) if version is not None else None,
         date=str(modified) if modified is not None else None,
         inferred_triples=inferred_triples,
+        creator=first(str(v) for v in ontology.objects(ONTOLOGY_IRI, DCTERMS.creator)),
     )
