@@ -6,14 +6,11 @@ query runs in a worker process (``serve.worker``) that the pool SIGKILLs when th
 spent, and replaces in the background. A worker that dies (memory or stack) is replaced the
 same way; the HTTP process is never at risk.
 
-``Slots`` caps the queries running (one per worker) and waiting (``queue_limit``, each at most
-``queue_wait`` seconds), and how many slots one client may hold (``client_share``): beyond the
-queue the pool refuses at once (``Overloaded``: 503 with Retry-After; ``ClientOverShare``: 429
-for a client past its share) rather than letting a queue grow until every client times out.
-A client may wait for at most ``client_queue`` places (as many as its share by default): each
-waiting query holds an app thread, and 40 connections of one client that never read their
-answers filled the queue and the threads and turned every other client away.
-Everything lives in this process: one HTTP process serves the endpoint (docs/endpoint.md).
+``Slots`` caps the queries running and waiting, and what one client may hold of them (429 or
+503 beyond, at once: see ``serve.slots``). A worker writes its answer to a file of the pool's
+``Spool`` and the slot is free as soon as it has: the answer is sent from the file
+(``serve.spool``), however slowly the client reads. Everything lives in this process: one HTTP
+process serves the endpoint (docs/endpoint.md).
 
 Workers are fresh interpreters talking over an inherited socket pair (forking a threaded
 process is unsafe). They open one on-disk copy of the dataset read-only (``StoreCopy``), so
@@ -38,16 +35,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 
 from ivig_graph.errors import Overloaded, QueryError, TimedOut, WorkerLost
-from ivig_graph.query.engine import QueryAnswer, QueryRequest, load_store
+from ivig_graph.query.engine import QueryRequest, load_store
 from ivig_graph.serve.slots import Slots
+from ivig_graph.serve.spool import AnswerJob, Spool, SpooledAnswer
+from ivig_graph.serve.worker import why_lost
 
 log = logging.getLogger(__name__)
 
 # glibc reserves 64 MiB of address space per thread for its allocator; the store's threads made
 # a worker need over 1 GiB of address space (its memory limit) before answering anything.
 WORKER_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
-# How a worker ends when the engine runs out of memory (abort) or stack (segfault).
-_EXHAUSTED_SIGNALS = {-6, -11}
 
 
 @dataclass(frozen=True)
@@ -113,6 +110,7 @@ class QueryPool:
         self.slots = Slots(settings)
         self.restarts = 0
         self._copy: StoreCopy | None = None
+        self.spool = Spool()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._alive = 0
@@ -140,6 +138,7 @@ class QueryPool:
                 break
         if self._copy is not None:
             self._copy.close()
+        self.spool.close()
 
     @property
     def ready(self) -> bool:
@@ -225,10 +224,13 @@ class QueryPool:
 
     # -- running queries
 
-    def execute(self, request: QueryRequest, client: str = "") -> QueryAnswer:
-        """Run ``request`` on a free worker within the time budget, or raise a ``QueryError``
-        (``Overloaded``, ``ClientOverShare``, ``TimedOut``, ``WorkerLost`` or the engine's own
-        refusal); a bug in the worker raises ``RuntimeError``."""
+    def execute(
+        self, request: QueryRequest, client: str = "", gzip_min_bytes: int = 0
+    ) -> SpooledAnswer:
+        """Run ``request`` on a free worker within the time budget, its answer in a spool file
+        (gzip-compressed if at least ``gzip_min_bytes`` long, unless 0), or raise a
+        ``QueryError`` (``Overloaded``, ``ClientOverShare``, ``TimedOut``, ``WorkerLost`` or the
+        engine's own refusal); a bug in the worker raises ``RuntimeError``."""
         started = time.monotonic()
         self.slots.enter(client)
         try:
@@ -240,14 +242,19 @@ class QueryPool:
                     "The endpoint is busy: its query workers are restarting. Retry later.",
                     retry_after=max(1, round(self.settings.queue_wait)),
                 ) from None
-            return self._run(worker, request)
+            job = AnswerJob(request, self.spool.new_path(), gzip_min_bytes)
+            try:
+                return self._run(worker, job)
+            except BaseException:
+                Path(job.path).unlink(missing_ok=True)  # what a killed worker had written
+                raise
         finally:
             self.slots.leave(client)
 
-    def _run(self, worker: _Worker, request: QueryRequest) -> QueryAnswer:
+    def _run(self, worker: _Worker, job: AnswerJob) -> SpooledAnswer:
         timeout = self.settings.timeout
         try:
-            worker.conn.send(request)
+            worker.conn.send(job)
             if not worker.conn.poll(timeout):
                 self._replace(worker)
                 raise TimedOut(
@@ -263,7 +270,7 @@ class QueryPool:
             raise WorkerLost(str(detail))
         self._idle.put(worker)
         if status == "ok":
-            assert isinstance(detail, QueryAnswer)
+            assert isinstance(detail, SpooledAnswer)
             return detail
         if status == "refused":
             assert isinstance(detail, QueryError)
@@ -275,20 +282,3 @@ def _why_lost(worker: _Worker) -> str:
     with contextlib.suppress(subprocess.TimeoutExpired):
         worker.process.wait(timeout=1)
     return why_lost(worker.process.returncode)
-
-
-def why_lost(code: int | None) -> str:
-    """What to tell the client whose query's worker ended with ``code`` (a ``Popen``
-    return code: minus the signal's number). Only an abort or a segfault is the engine running
-    out of memory or stack; a worker killed from outside (SIGKILL, SIGTERM) or one that exited
-    did not fail because of the query."""
-    if code in _EXHAUSTED_SIGNALS:
-        return (
-            "The query was stopped: evaluating it exhausted the memory or stack this endpoint "
-            "allows a query."
-        )
-    ended = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-    return (
-        f"The query worker stopped ({ended}) while evaluating this query, not because of the "
-        "query; retry it."
-    )

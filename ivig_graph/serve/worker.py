@@ -1,12 +1,14 @@
 """A query worker process: ``python -m ivig_graph.serve.worker``.
 
 It opens the dataset (the on-disk store read-only, or a client of the remote engine), then
-answers one ``QueryRequest`` at a time from the pipe it was given, until the pipe closes or the
+runs one ``AnswerJob`` at a time from the pipe it was given, until the pipe closes or the
 process that started it goes away. It is a process and not a thread because pyoxigraph cannot
 cancel a query: the pool kills a worker that runs past the time budget (``serve.pool``).
+The answer goes to the job's spool file (``serve.spool``), not through the pipe, so that the
+HTTP process never holds it whole.
 
-Each answer is a tuple ``(status, detail)``:
-* ``("ok", QueryAnswer)``;
+Each reply is a tuple ``(status, detail)``:
+* ``("ok", SpooledAnswer)``: the answer is in its file;
 * ``("refused", QueryError)``: the query cannot be answered (syntax, format, backend);
 * ``("exhausted", message)``: the worker ran out of the memory it may use;
 * ``("bug", message)``: anything else. Its trace goes to this process's standard error (the
@@ -31,6 +33,7 @@ import pyoxigraph as ox
 
 from ivig_graph.errors import QueryError
 from ivig_graph.query.engine import QueryAnswer, QueryRequest, execute
+from ivig_graph.serve.spool import AnswerJob, write_answer
 
 Executor = Callable[[QueryRequest], QueryAnswer]
 Reply = tuple[str, object]
@@ -39,6 +42,8 @@ log = logging.getLogger(__name__)
 
 STACK_BYTES = 256 * 1024 * 1024  # the engine recurses on the algebra; 8 MiB is too little
 PARENT_CHECK_SECONDS = 0.5
+# How a worker ends when the engine runs out of memory (abort) or stack (segfault).
+_EXHAUSTED_SIGNALS = {-6, -11}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -94,16 +99,16 @@ def serve(conn: Connection, open_executor: Callable[[], Executor]) -> None:
     conn.send(("ready", None))
     while True:
         try:
-            request = conn.recv()
+            job = conn.recv()
         except (EOFError, OSError):
             return
-        conn.send(answer(run, request))
+        conn.send(answer(run, job))
 
 
-def answer(run: Executor, request: QueryRequest) -> Reply:
-    """Run one request; never raises, so that one query cannot end the worker."""
+def answer(run: Executor, job: AnswerJob) -> Reply:
+    """Run one job; never raises, so that one query cannot end the worker."""
     try:
-        return ("ok", run(request))
+        return ("ok", write_answer(run(job.request), job))
     except QueryError as error:
         return ("refused", error)
     except MemoryError:
@@ -111,6 +116,23 @@ def answer(run: Executor, request: QueryRequest) -> Reply:
     except Exception as error:
         log.exception("unexpected error evaluating a query")
         return ("bug", f"{type(error).__name__} in a query worker")
+
+
+def why_lost(code: int | None) -> str:
+    """What to tell the client whose query's worker ended with ``code`` (a ``Popen``
+    return code: minus the signal's number). Only an abort or a segfault is the engine running
+    out of memory or stack; a worker killed from outside (SIGKILL, SIGTERM) or one that exited
+    did not fail because of the query."""
+    if code in _EXHAUSTED_SIGNALS:
+        return (
+            "The query was stopped: evaluating it exhausted the memory or stack this endpoint "
+            "allows a query."
+        )
+    ended = f"signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+    return (
+        f"The query worker stopped ({ended}) while evaluating this query, not because of the "
+        "query; retry it."
+    )
 
 
 if __name__ == "__main__":

@@ -121,7 +121,8 @@ def run(state: Endpoint, protocol: ProtocolRequest) -> Outcome:
             error_line=line,
             error_column=column,
         )
-    table = from_ntriples(answer.body) if answer.kind == "graph" else from_json(answer.body)
+    body = answer.read()  # at most HTML_MAX_ROWS rows, and the byte cap
+    table = from_ntriples(body) if answer.kind == "graph" else from_json(body)
     return Outcome(
         table=table,
         form=form,

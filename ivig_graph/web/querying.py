@@ -13,8 +13,9 @@ from flask import g, request
 
 from ivig_graph.errors import Malformed
 from ivig_graph.formats import Format
-from ivig_graph.query.engine import QueryAnswer, QueryRequest
+from ivig_graph.query.engine import QueryRequest
 from ivig_graph.query.guard import QueryInfo, inspect_query
+from ivig_graph.serve.spool import SpooledAnswer
 from ivig_graph.web.access import client_address
 from ivig_graph.web.protocol import ProtocolRequest
 from ivig_graph.web.state import Endpoint
@@ -63,11 +64,13 @@ def query_request(
     )
 
 
-def run(state: Endpoint, query: QueryRequest) -> QueryAnswer:
-    """Evaluate ``query`` on a worker of the pool, timed for Server-Timing and the log."""
+def run(state: Endpoint, query: QueryRequest, gzip_min_bytes: int = 0) -> SpooledAnswer:
+    """Evaluate ``query`` on a worker of the pool, timed for Server-Timing and the log; the
+    answer is in a spool file (gzip-compressed if at least ``gzip_min_bytes`` long, unless 0)
+    that the caller must open or discard."""
     started = time.perf_counter()
     try:
-        answer = state.pool.execute(query, client_address())
+        answer = state.pool.execute(query, client_address(), gzip_min_bytes)
     finally:
         g.query_ms = (time.perf_counter() - started) * 1000
     g.rows, g.truncated, g.outcome = answer.rows, answer.truncated, "answered"

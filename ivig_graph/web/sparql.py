@@ -9,17 +9,16 @@ Errors are raised as the classes of ``ivig_graph.errors`` and answered in one pl
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
-from xml.sax.saxutils import quoteattr
+from functools import partial
 
 from flask import Blueprint, Response, g, request
 
 from ivig_graph import formats
 from ivig_graph.errors import Malformed, TooLarge
 from ivig_graph.formats import Format
-from ivig_graph.query.engine import QueryAnswer
 from ivig_graph.query.guard import QueryForm
+from ivig_graph.serve.spool import CHUNK_BYTES, AnswerStream, SpooledAnswer
 from ivig_graph.web import query_page, service_description
 from ivig_graph.web.access import client_address
 from ivig_graph.web.negotiation import by_format_parameter, negotiate_or_refuse
@@ -29,7 +28,12 @@ from ivig_graph.web.state import Endpoint, endpoint
 
 sparql = Blueprint("sparql", __name__)
 
-TRUNCATION_LINK = "https://w3id.org/ivig/endpoint#results-truncated"
+
+class StreamedResponse(Response):
+    """An answer sent from its spool file: its length is known without reading it."""
+
+    def calculate_content_length(self) -> int | None:
+        return self.content_length
 
 
 @sparql.route("/sparql", methods=["GET", "POST", "OPTIONS"])
@@ -78,10 +82,10 @@ def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
     etag = _etag(state, "query", repr(query)) if request.method in ("GET", "HEAD") else None
     if etag is not None and request.if_none_match.contains_weak(etag):
         return _not_modified(state, etag)
-    answer = run(state, query)
-    response = Response(_body_with_truncation_link(answer), status=200)
+    answer = run(state, query, state.config.gzip_min_bytes if _accepts_gzip() else 0)
+    response = _answer_response(state, answer)
     response.headers["Content-Type"] = content_type(answer.media_type)
-    response.vary.add("Accept")
+    response.vary.update(("Accept", "Accept-Encoding"))
     if answer.bytes_capped:
         limit = state.config.max_answer_bytes
         response.headers["X-SPARQL-MaxBytes"] = str(limit)
@@ -136,18 +140,29 @@ def content_type(media_type: str) -> str:
     return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
-def _body_with_truncation_link(answer: QueryAnswer) -> bytes:
-    """Say in the results themselves (``head.link``) that they were cut short."""
-    if not answer.truncated or answer.kind != "results":
-        return answer.body
-    if answer.media_type == "application/sparql-results+json":
-        data = json.loads(answer.body)
-        data["head"]["link"] = [TRUNCATION_LINK]
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    if answer.media_type == "application/sparql-results+xml":
-        link = f"<link href={quoteattr(TRUNCATION_LINK)}/></head>".encode()
-        return answer.body.replace(b"</head>", link, 1)
-    return answer.body
+def _accepts_gzip() -> bool:
+    return request.accept_encodings["gzip"] > 0 or request.accept_encodings["*"] > 0
+
+
+def _answer_response(state: Endpoint, answer: SpooledAnswer) -> Response:
+    """Small answers read whole (granian then writes them without an app thread); larger
+    ones streamed from their file, at most so many at once (``serve.spool``)."""
+    if answer.size <= CHUNK_BYTES:
+        with answer.open() as file:
+            response = Response(file.read(), status=200)
+    else:
+        client = client_address()
+        try:
+            state.senders.enter(client)
+        except Exception:
+            answer.discard()
+            raise
+        stream = AnswerStream(answer.open(), partial(state.senders.leave, client))
+        response = StreamedResponse(stream, status=200, direct_passthrough=True)
+        response.content_length = answer.size
+    if answer.gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    return response
 
 
 # ---------------------------------------------------------------- HTTP caching

@@ -10,7 +10,10 @@ from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.query.guard import GuardLimits
 from ivig_graph.serve.bodies import BodyReader
 from ivig_graph.serve.pool import QueryPool
+from ivig_graph.serve.spool import Senders
 from ivig_graph.web.config import ServerConfig
+
+STREAMS_PER_CLIENT = 2
 
 
 @dataclass
@@ -20,10 +23,13 @@ class Endpoint:
     pool: QueryPool
     examples: dict[str, str]  # file name -> text of the example queries
     bodies: BodyReader = field(init=False)
+    senders: Senders = field(init=False)
 
     def __post_init__(self) -> None:
         config = self.config
         self.bodies = BodyReader(config.client_bodies, max(config.http_threads // 2, 1))
+        # Large answers streaming at once: each holds an app thread until read (serve/spool.py).
+        self.senders = Senders(STREAMS_PER_CLIENT, max(config.http_threads // 4, 1))
 
     @property
     def guard_limits(self) -> GuardLimits:

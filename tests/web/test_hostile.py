@@ -27,7 +27,7 @@ from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import ClientOverShare, Overloaded
 from ivig_graph.query.guard import GuardLimits
 from ivig_graph.serve.bodies import BodyReader
-from ivig_graph.serve.pool import why_lost
+from ivig_graph.serve.worker import why_lost
 from tests.web.answers import as_text, count_of, json_rows
 from tests.web.conftest import Answer, AppFactory, RunningServer, call, start_server, stop_server
 from tests.web.test_guard import COSTLY

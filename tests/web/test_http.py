@@ -181,7 +181,7 @@ class _BuggyPool:
 
     ready = True
 
-    def execute(self, request: object, client: str = "") -> object:
+    def execute(self, request: object, client: str = "", gzip_min_bytes: int = 0) -> object:
         raise RuntimeError("query worker: KeyError in a query worker")
 
     def stats(self) -> dict[str, int]:
@@ -210,6 +210,8 @@ def test_a_bug_in_a_query_worker_is_a_500_with_the_request_id_and_its_trace_in_t
 
 def test_a_worker_turns_an_unexpected_exception_into_a_bug_reply_and_keeps_serving() -> None:
     from ivig_graph.errors import Malformed
+    from ivig_graph.query.engine import QueryRequest
+    from ivig_graph.serve.spool import AnswerJob
     from ivig_graph.serve.worker import answer
 
     def broken(request: object) -> object:
@@ -218,7 +220,8 @@ def test_a_worker_turns_an_unexpected_exception_into_a_bug_reply_and_keeps_servi
     def refusing(request: object) -> object:
         raise Malformed("Invalid SPARQL query")
 
-    status, detail = answer(broken, object())  # type: ignore[arg-type]
+    job = AnswerJob(QueryRequest("ASK {}", "json"), "/nonexistent/answer")
+    status, detail = answer(broken, job)  # type: ignore[arg-type]
     assert status == "bug" and "KeyError" in str(detail) and "oops" not in str(detail)
-    status, detail = answer(refusing, object())  # type: ignore[arg-type]
+    status, detail = answer(refusing, job)  # type: ignore[arg-type]
     assert status == "refused" and isinstance(detail, Malformed)

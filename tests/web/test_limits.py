@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ivig_graph.web.sparql import TRUNCATION_LINK
+from ivig_graph.serve.spool import TRUNCATION_LINK
 from tests.web.answers import (
     SRX,
     as_text,
