@@ -32,6 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 from ivig_graph.errors import Overloaded, QueryError, TimedOut, WorkerLost
@@ -119,7 +120,10 @@ class QueryPool:
     # -- life cycle
 
     def start(self) -> None:
-        """Start every worker and wait until each has opened the dataset."""
+        """Start every worker and wait until each has opened the dataset; ``close`` runs at
+        exit, also in a granian worker, which ends through ``os._exit`` (no atexit), but runs
+        multiprocessing's finalizers: the store copy and the spool were left behind."""
+        Finalize(None, self.close, exitpriority=10)
         if self.settings.backend is None:
             self._copy = StoreCopy(self.nquads_path)
         workers = [self._spawn() for _ in range(self.settings.size)]
