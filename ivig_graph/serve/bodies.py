@@ -1,16 +1,21 @@
 """``BodyReader``: how many request bodies may be arriving at once, per client and in all.
 
-Granian hands the WSGI app a body that it reads from the connection on demand: a read blocks
-the app thread until the bytes arrive, with no timeout (granian 2.8 has a header read timeout,
-none for bodies). At a byte a second, 16 POSTs held every app thread and starved every client.
-A read cannot be given a deadline from Python either: left reading in a thread of its own
-while the app answered 408, granian stopped answering every connection until that body ended
-(seen with granian 2.8.7). So the reads are counted instead, and refused at once beyond:
+Granian calls the WSGI app as soon as a request's headers are in, and the app's read of the
+body blocks its thread until the whole body has arrived, with no timeout (granian 2.8.7 and
+2.8.9 have a header read timeout, none for bodies, and ``read(n)`` too waits for the whole
+body). A read cannot be given a deadline from Python either: left reading in a thread of its
+own while the app answered 408, granian stopped answering every connection until that body
+ended (seen with granian 2.8.7). So a body costs a thread while it arrives, and the reads are
+counted, and refused at once beyond:
 
 * ``per_client`` bodies arriving from one client at once (``ClientOverShare``: 429), so that one
-  client, however many connections it opens, holds at most that many app threads;
-* ``total`` bodies arriving at once (``Overloaded``: 503; half the app threads by default), so
-  that GETs, and the pages, always find a thread while POSTs trickle in.
+  client, however many connections it opens, holds at most that many threads;
+* ``total`` bodies arriving at once (``Overloaded``: 503).
+
+A thread that waits for a body computes nothing and costs little memory, so granian is given
+``WAITING_BODIES`` threads beyond the app's (``serve.http``), and ``total`` is those plus half
+the app's threads: 100 POSTs trickling in from 100 clients then leave the app's threads to
+everyone else (with 8 in all, every other client's POST was refused 503).
 
 A body that the client declared but does not send holds its thread until the client sends it
 or closes the connection; these counts bound how many threads that can be.
@@ -23,6 +28,13 @@ from collections import Counter
 from typing import Protocol
 
 from ivig_graph.errors import ClientOverShare, Overloaded
+
+WAITING_BODIES = 128  # threads beyond the app's that may wait for request bodies
+
+
+def total_bodies(http_threads: int) -> int:
+    """How many bodies may be arriving at once in an HTTP process with ``http_threads``."""
+    return WAITING_BODIES + max(http_threads // 2, 1)
 
 
 class Readable(Protocol):

@@ -27,6 +27,7 @@ from granian.server import MPServer
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import PortInUse
+from ivig_graph.serve.bodies import WAITING_BODIES
 from ivig_graph.web.config import ServerConfig
 
 BACKEND_CHECK_TIMEOUT = 30.0
@@ -89,7 +90,7 @@ def granian_server(config: ServerConfig) -> MPServer:
         port=config.port,
         interface=Interfaces.WSGI,
         workers=config.http_processes,
-        blocking_threads=config.http_threads,
+        blocking_threads=config.http_threads + WAITING_BODIES,  # serve/bodies.py
         backpressure=config.max_connections,  # connections, not requests: see the docstring
         http=HTTPModes.http1,
         websockets=False,

@@ -8,7 +8,7 @@ from flask import current_app
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.query.guard import GuardLimits
-from ivig_graph.serve.bodies import BodyReader
+from ivig_graph.serve.bodies import BodyReader, total_bodies
 from ivig_graph.serve.pool import QueryPool
 from ivig_graph.serve.spool import Senders
 from ivig_graph.web.config import ServerConfig
@@ -27,7 +27,7 @@ class Endpoint:
 
     def __post_init__(self) -> None:
         config = self.config
-        self.bodies = BodyReader(config.client_bodies, max(config.http_threads // 2, 1))
+        self.bodies = BodyReader(config.client_bodies, total_bodies(config.http_threads))
         # Large answers streaming at once: each holds an app thread until read (serve/spool.py).
         self.senders = Senders(STREAMS_PER_CLIENT, max(config.http_threads // 4, 1))
 

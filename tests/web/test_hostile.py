@@ -222,6 +222,44 @@ def test_slow_bodies_cost_normal_clients_nothing(server: RunningServer) -> None:
 
 
 @pytest.mark.slow
+def test_slow_bodies_from_many_clients_leave_the_app_threads_to_others(
+    server: RunningServer,
+) -> None:
+    """100 POSTs from 100 clients sending their bodies a byte a second: each may, and waits
+    on a thread of its own beyond the app's, so other clients' POSTs are still answered (with
+    half the 16 app threads for bodies, every other POST was refused 503)."""
+    sockets = [connect(server) for _ in range(100)]
+    try:
+        for n, sock in enumerate(sockets):
+            sock.sendall(
+                b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+                b"Content-Type: application/sparql-query\r\n"
+                + f"X-Forwarded-For: 198.51.{n // 250}.{n % 250 + 1}\r\n\r\n".encode()
+            )
+        dripping = threading.Thread(target=drip, args=(sockets, b" " * 100, 2), daemon=True)
+        dripping.start()
+        time.sleep(0.5)
+        for n in range(4):
+            posted = call(
+                server,
+                "POST",
+                "/sparql",
+                body=f"SELECT ({n} AS ?x) {{}}".encode(),
+                headers={
+                    "Content-Type": "application/sparql-query",
+                    "X-Forwarded-For": "192.0.2.77",
+                },
+            )
+            assert count_of(posted.body) == n, posted.body
+            assert posted.seconds < PROMPT
+        assert all(answer.seconds < PROMPT for answer in normal_clients(server))
+        dripping.join()
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+@pytest.mark.slow
 def test_clients_that_never_read_their_answers_hold_no_slot(server: RunningServer) -> None:
     """40 connections of one client ask for large answers, three each, pipelined, and never
     read them: the client holds one worker and one place in the queue (its share; each waiting
