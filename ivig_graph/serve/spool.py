@@ -149,6 +149,9 @@ class AnswerStream:
         if on_close is not None:
             on_close()
 
+    def __del__(self) -> None:  # a response dropped unsent (an error after the view) must
+        self.close()  # give its permit back too
+
 
 class Senders:
     """How many large answers are being sent at once, per client and in all."""

@@ -64,6 +64,10 @@ def test_a_stream_gives_its_file_in_chunks_and_its_permit_back_once(tmp_path: Pa
     stream.close()
     stream.close()
     assert released == [True]
+    path.write_bytes(b"y")
+    dropped = AnswerStream(answer.open(), lambda: released.append(False))
+    del dropped  # never iterated nor closed: an error after the view built the response
+    assert released == [True, False]
 
 
 def test_a_client_may_receive_only_so_many_large_answers_at_once() -> None:
