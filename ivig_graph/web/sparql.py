@@ -1,9 +1,10 @@
 """``/sparql``: the SPARQL 1.1 Protocol query operation, read-only, and the service description.
 
 One path for every query, from the page and from clients alike: protocol intake
-(``protocol.read_query_request``) -> the guard and the pool (``querying``) -> the response.
-Errors are raised as the classes of ``ivig_graph.errors`` and answered in one place
-(``web/errors.py``).
+(``protocol.read_query_request``) -> the guard and the pool (``querying``) -> the response,
+sent from the file the worker wrote the answer to (``serve.spool``, where the truncation link
+and gzip are applied; ETag, Vary and the truncation headers are set here). Errors are raised
+as the classes of ``ivig_graph.errors`` and answered in one place (``web/errors.py``).
 """
 
 from __future__ import annotations
