@@ -1,0 +1,95 @@
+"""The static files (``/static/``: the stylesheets, the page scripts, the editor bundle), with a
+fingerprint of their content in every URL the pages write.
+
+``asset_url('site.css')`` (a template global) is ``/static/site.css?v=<digest>``, the digest
+being the first hex digits of the file's SHA-256: a changed file gets a new URL, so an answer
+to the fingerprinted URL may be kept for a year (``Cache-Control: public, max-age=31536000,
+immutable``). Asked without the fingerprint, or with another one (a page from before the file
+changed, or from another HTTP process during a deploy), the file is answered with
+``Cache-Control: no-cache``: a cache must revalidate it, by its ETag (a weak one, the digest:
+the same for the plain and the gzipped body). gzip is the response hook's
+(``hooks._compress``), as for every other answer; the files are read once per version and
+kept in memory (they are small), so the hook gets a body it can compress.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, Response, abort, current_app, request, url_for
+from werkzeug.security import safe_join
+
+FINGERPRINT_PARAMETER = "v"
+FINGERPRINT_LENGTH = 12
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+
+
+@dataclass(frozen=True)
+class Asset:
+    """One static file as served: its bytes, its media type and its fingerprint."""
+
+    body: bytes
+    mimetype: str
+    digest: str
+
+
+def install_assets(app: Flask) -> None:
+    """Serve ``/static/`` (Flask's ``static`` endpoint) with fingerprints, caching and ETags."""
+    app.view_functions["static"] = static_file
+    app.add_template_global(asset_url)
+
+
+def find_asset(folder: Path, filename: str) -> Asset | None:
+    """The file ``filename`` under ``folder`` (never outside it), or None."""
+    joined = safe_join(str(folder), filename)
+    if joined is None:
+        return None
+    try:
+        stat = Path(joined).stat()
+    except OSError:
+        return None
+    if not Path(joined).is_file():
+        return None
+    return _read(joined, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read(path: str, mtime_ns: int, size: int) -> Asset:
+    """Keyed by modification time and size too: an edited file is read again."""
+    body = Path(path).read_bytes()
+    mimetype = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return Asset(body, mimetype, hashlib.sha256(body).hexdigest()[:FINGERPRINT_LENGTH])
+
+
+def _folder() -> Path:
+    return Path(current_app.static_folder or "")
+
+
+def fingerprint(filename: str) -> str | None:
+    """The fingerprint of a static file, or None when there is no such file."""
+    asset = find_asset(_folder(), filename)
+    return asset.digest if asset is not None else None
+
+
+def asset_url(filename: str) -> str:
+    """The URL of a static file, with its fingerprint (without one if the file is missing)."""
+    digest = fingerprint(filename)
+    if digest is None:
+        return url_for("static", filename=filename)
+    return url_for("static", filename=filename, **{FINGERPRINT_PARAMETER: digest})
+
+
+def static_file(filename: str) -> Response:
+    asset = find_asset(_folder(), filename)
+    if asset is None:
+        abort(404)
+    response = Response(asset.body, mimetype=asset.mimetype)
+    response.set_etag(asset.digest, weak=True)
+    fresh = request.args.get(FINGERPRINT_PARAMETER) == asset.digest
+    response.headers["Cache-Control"] = IMMUTABLE if fresh else REVALIDATE
+    return response.make_conditional(request)
