@@ -23,7 +23,7 @@ from pathlib import Path
 from flask import Flask, Response, abort, current_app, request, url_for
 from werkzeug.security import safe_join
 
-FINGERPRINT_PARAMETER = "v"
+FINGERPRINT_PARAMETER = "v"  # asset_url writes it as url_for(..., v=...)
 FINGERPRINT_LENGTH = 12
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
@@ -81,7 +81,7 @@ def asset_url(filename: str) -> str:
     digest = fingerprint(filename)
     if digest is None:
         return url_for("static", filename=filename)
-    return url_for("static", filename=filename, **{FINGERPRINT_PARAMETER: digest})
+    return url_for("static", filename=filename, v=digest)
 
 
 def static_file(filename: str) -> Response:
@@ -92,4 +92,5 @@ def static_file(filename: str) -> Response:
     response.set_etag(asset.digest, weak=True)
     fresh = request.args.get(FINGERPRINT_PARAMETER) == asset.digest
     response.headers["Cache-Control"] = IMMUTABLE if fresh else REVALIDATE
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
