@@ -22,6 +22,7 @@ from ivig_graph.serve.pool import PoolSettings, QueryPool
 from ivig_graph.web.assets import install_assets
 from ivig_graph.web.completions import register_completions
 from ivig_graph.web.config import ServerConfig
+from ivig_graph.web.csp import install_csp_nonce
 from ivig_graph.web.errors import register_error_handlers
 from ivig_graph.web.hooks import install_hooks
 from ivig_graph.web.limits import install_rate_limit
@@ -46,6 +47,7 @@ def create_app(
     state = Endpoint(dataset, config, pool, _examples(config))
     app.extensions["ivig_graph"] = state
     install_assets(app)
+    install_csp_nonce(app)
     install_metrics(app, state)
     install_hooks(app)
     install_rate_limit(app, config)
