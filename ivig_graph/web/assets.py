@@ -7,26 +7,35 @@ to the fingerprinted URL may be kept for a year (``Cache-Control: public, max-ag
 immutable``). Asked without the fingerprint, or with another one (a page from before the file
 changed, or from another HTTP process during a deploy), the file is answered with
 ``Cache-Control: no-cache``: a cache must revalidate it, by its ETag (a weak one, the digest:
-the same for the plain and the gzipped body). gzip is the response hook's
-(``hooks._compress``), as for every other answer; the files are read once per version and
-kept in memory (they are small), so the hook gets a body it can compress.
+the same for the plain and the gzipped body).
+
+The files are read once per version and kept in memory (they are small), with their gzipped
+bytes, made once at the first request that accepts gzip. The response hook (``hooks._compress``)
+would compress them again for every download: for the editor bundle (450 KB, 150 KB gzipped)
+that took 16 ms of CPU on an idle core, 50-90 ms on the shared 2-core machine. The same rule
+decides as in the hook: gzip when ``Accept-Encoding`` allows it and the file is text of at least
+``IVIG_GZIP_MIN_BYTES``; the hook leaves an answer that has a ``Content-Encoding`` alone.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from flask import Flask, Response, abort, current_app, request, url_for
 from werkzeug.security import safe_join
 
+from ivig_graph.web.state import endpoint
+
 FINGERPRINT_PARAMETER = "v"  # asset_url writes it as url_for(..., v=...)
 FINGERPRINT_LENGTH = 12
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
+GZIP_LEVEL = 9  # once per version: the smallest body is worth the time
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,10 @@ class Asset:
     body: bytes
     mimetype: str
     digest: str
+
+    @cached_property
+    def gzipped(self) -> bytes:
+        return gzip.compress(self.body, compresslevel=GZIP_LEVEL, mtime=0)
 
 
 def install_assets(app: Flask) -> None:
@@ -93,4 +106,14 @@ def static_file(filename: str) -> Response:
     fresh = request.args.get(FINGERPRINT_PARAMETER) == asset.digest
     response.headers["Cache-Control"] = IMMUTABLE if fresh else REVALIDATE
     response.make_conditional(request)
+    if response.status_code == 200 and _compressible(asset):
+        response.vary.add("Accept-Encoding")
+        if request.accept_encodings["gzip"] > 0 or request.accept_encodings["*"] > 0:
+            response.set_data(asset.gzipped)
+            response.headers["Content-Encoding"] = "gzip"
     return response
+
+
+def _compressible(asset: Asset) -> bool:
+    text = asset.mimetype.startswith("text/") or asset.mimetype.endswith(("json", "javascript"))
+    return text and len(asset.body) >= endpoint().config.gzip_min_bytes

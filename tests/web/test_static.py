@@ -11,6 +11,7 @@ import hashlib
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,6 +20,7 @@ from flask.testing import FlaskClient
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.http import parse_cache_control_header
 
+from ivig_graph.web import assets
 from tests.ui.html import parse_html
 
 STATIC = Path(__file__).resolve().parents[2] / "ivig_graph" / "web" / "static"
@@ -98,6 +100,27 @@ def test_static_files_are_gzipped_for_clients_that_accept_it(
     assert zipped.headers["ETag"] == plain.headers["ETag"] and zipped.headers["ETag"].startswith(
         "W/"
     )  # one weak validator for both bodies
+
+
+def test_a_static_file_is_compressed_once_not_for_every_download(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = (STATIC / "query.js").read_bytes()
+    compressed: list[int] = []
+    real = gzip.compress
+
+    def counting(data: bytes, *args: Any, **kwargs: Any) -> bytes:
+        compressed.append(len(data))
+        return real(data, *args, **kwargs)
+
+    monkeypatch.setattr(gzip, "compress", counting)  # the one gzip module, the hook's too
+    assets._read.cache_clear()
+    url = page_assets(client)["query.js"]
+    compressed.clear()  # only the downloads below count
+    for _ in range(3):
+        answer = client.get(url, headers={"Accept-Encoding": "gzip"})
+        assert gzip.decompress(answer.get_data()) == original
+    assert compressed == [len(original)]
 
 
 def test_a_changed_file_gets_a_new_url(
