@@ -69,6 +69,7 @@ def test_a_fingerprinted_url_is_cached_for_a_year_and_revalidated_by_etag(
         again = client.get(url, headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.get_data() == b"", name
         assert again.headers["ETag"] == etag
+        assert "accept-encoding" in again.headers["Vary"].lower()  # as the 200 said
 
 
 def test_without_its_fingerprint_a_file_must_be_revalidated(client: FlaskClient) -> None:
