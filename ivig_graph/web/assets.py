@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
 
-from flask import Flask, Response, abort, current_app, request, url_for
+from flask import Flask, Response, abort, current_app, g, request, url_for
 from werkzeug.security import safe_join
 
 from ivig_graph.web.state import endpoint
@@ -38,6 +38,7 @@ FINGERPRINT_LENGTH = 12
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 GZIP_LEVEL = 9  # once per version: the smallest body is worth the time
+_LINKED = "static_files_linked"  # in flask.g
 
 
 @dataclass(frozen=True)
@@ -94,9 +95,17 @@ def fingerprint(filename: str) -> str | None:
 def asset_url(filename: str) -> str:
     """The URL of a static file, with its fingerprint (without one if the file is missing)."""
     digest = fingerprint(filename)
+    g.setdefault(_LINKED, []).append(f"{filename}={digest}")
     if digest is None:
         return url_for("static", filename=filename)
     return url_for("static", filename=filename, v=digest)
+
+
+def linked() -> str:
+    """The static files this request's page links, with their fingerprints, for the page's
+    ETag: a page whose stylesheet changed is a changed page (a browser revalidating it must get
+    the new URLs, not a 304 that keeps the old ones)."""
+    return " ".join(g.get(_LINKED, ()))
 
 
 def static_file(filename: str) -> Response:

@@ -144,6 +144,29 @@ def test_a_changed_file_gets_a_new_url(
     assert stale.get_data() == changed and cache_control(stale.headers["Cache-Control"]).no_cache
 
 
+def test_a_page_whose_stylesheet_changed_is_not_answered_304(
+    client: FlaskClient, app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Else a browser revalidating a cached page keeps its old stylesheet URL, which it holds
+    as immutable: the old styles until the data changes."""
+    folder = tmp_path / "static"
+    shutil.copytree(STATIC, folder)
+    monkeypatch.setattr(app, "static_folder", str(folder))
+    html = {"Accept": "text/html"}
+    first = client.get("/", headers=html)
+    etag = first.headers["ETag"]
+    assert client.get("/", headers={**html, "If-None-Match": etag}).status_code == 304
+    (folder / "site.css").write_bytes((folder / "site.css").read_bytes() + b"\n/* new */\n")
+    again = client.get("/", headers={**html, "If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag
+    old_url = next(
+        link.get("href")
+        for link in parse_html(first.data).iter("link")
+        if "site.css" in (link.get("href") or "")
+    )
+    assert old_url and old_url.encode() not in again.data
+
+
 @pytest.mark.parametrize("path", ["/static/nope.css", "/static/../pyproject.toml"])
 def test_only_the_static_files_are_served(client: FlaskClient, path: str) -> None:
     response = client.get(path)
