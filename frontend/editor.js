@@ -5,7 +5,7 @@
 // built by the server from our own dataset.
 import { basicSetup } from "codemirror";
 import { EditorView, keymap } from "@codemirror/view";
-import { EditorState, Prec } from "@codemirror/state";
+import { EditorSelection, EditorState, Prec } from "@codemirror/state";
 import { setDiagnostics } from "@codemirror/lint";
 import { autocompletion } from "@codemirror/autocomplete";
 import { sparql } from "codemirror-lang-sparql";
@@ -29,23 +29,64 @@ const theme = EditorView.theme({
 });
 
 // Typing over a selection ourselves: left to the browser, Chromium keeps the removed tokens'
-// colours in a style="" attribute, which the Content-Security-Policy refuses (and logs).
+// colours in a style="" attribute, which the Content-Security-Policy refuses (and logs). What the
+// browser would replace is the event's target ranges or else the DOM's selection: CodeMirror's
+// own selection follows that only on "selectionchange", which may not have come yet (Playwright's
+// fill() selects everything and inserts at once: about one fill in ten then went to the browser).
+function replacedRanges(event, view) {
+  const given = event.getTargetRanges ? event.getTargetRanges() : [];
+  let ends = given
+    .filter((range) => !range.collapsed)
+    .map((range) => [range.startContainer, range.startOffset, range.endContainer, range.endOffset]);
+  const selection = view.root.getSelection ? view.root.getSelection() : null; // Chromium's
+  if (!ends.length && selection && selection.rangeCount) {
+    if (selection.isCollapsed) {
+      return null; // nothing selected: the browser only inserts, which it does cleanly
+    }
+    const { anchorNode, anchorOffset, focusNode, focusOffset } = selection;
+    ends = [[anchorNode, anchorOffset, focusNode, focusOffset]];
+  }
+  const ranges = [];
+  for (const [startNode, startOffset, endNode, endOffset] of ends) {
+    if (!view.contentDOM.contains(startNode) || !view.contentDOM.contains(endNode)) {
+      return null; // not the editor's text: leave it to the browser
+    }
+    const from = view.posAtDOM(startNode, startOffset);
+    const to = view.posAtDOM(endNode, endOffset);
+    ranges.push(EditorSelection.range(Math.min(from, to), Math.max(from, to)));
+  }
+  return ranges; // empty: no word from the browser, CodeMirror's selection decides
+}
+
 const typingOverSelection = EditorView.domEventHandlers({
   beforeinput(event, view) {
     if (event.inputType !== "insertText" || !event.data || view.composing) {
       return false;
     }
-    if (view.state.selection.ranges.every((range) => range.empty)) {
+    const targets = replacedRanges(event, view);
+    if (targets === null) {
+      return false;
+    }
+    const selection = targets.length ? EditorSelection.create(targets) : view.state.selection;
+    if (selection.ranges.every((range) => range.empty)) {
       return false;
     }
     event.preventDefault();
-    view.dispatch(view.state.replaceSelection(event.data), {
+    // The same document with the target selected: its replacement applies to view.state.
+    const selected = view.state.update({ selection }).state;
+    view.dispatch({
+      ...selected.replaceSelection(event.data),
       userEvent: "input.type",
       scrollIntoView: true,
     });
     return true;
   },
 });
+
+// The nonce the page's Content-Security-Policy allows for <style> elements (ivig_graph/web/csp.py):
+// CodeMirror adds one where the browser cannot adopt a stylesheet in the editor's shadow root.
+// document.currentScript is this script only while it first runs.
+const styleNonce = (document.currentScript && document.currentScript.dataset.styleNonce) || "";
 
 function start(textarea) {
   const form = textarea.form;
@@ -83,6 +124,7 @@ function start(textarea) {
         EditorView.lineWrapping,
         theme,
         typingOverSelection,
+        styleNonce ? EditorView.cspNonce.of(styleNonce) : [],
         EditorView.contentAttributes.of({
           "aria-label": label ? label.textContent.trim() : "Query",
           spellcheck: "false",

@@ -20,6 +20,7 @@ import logging
 import os
 import socket
 import sys
+import tempfile
 
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
@@ -29,6 +30,7 @@ from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import PortInUse
 from ivig_graph.serve.bodies import WAITING_BODIES
 from ivig_graph.web.config import ServerConfig
+from ivig_graph.web.metrics import MULTIPROCESS_VARIABLE
 
 BACKEND_CHECK_TIMEOUT = 30.0
 DATASET_VARIABLE = "IVIG_GRAPH_DATASET"
@@ -118,4 +120,11 @@ def run_server(built: BuiltDataset, config: ServerConfig) -> None:
         )
     os.environ.update(config.environment())
     os.environ[DATASET_VARIABLE] = str(built.directory.resolve())
-    granian_server(config).serve()
+    os.environ.pop(MULTIPROCESS_VARIABLE, None)
+    if config.http_processes == 1:
+        granian_server(config).serve()
+        return
+    # Several HTTP processes: /metrics adds up what each wrote here (web/metrics.py).
+    with tempfile.TemporaryDirectory(prefix="ivig-graph-metrics-") as directory:
+        os.environ[MULTIPROCESS_VARIABLE] = directory
+        granian_server(config).serve()

@@ -1,7 +1,8 @@
 """The web endpoint: ``create_app(dataset, config)`` builds the Flask app over a built dataset.
 
 Blueprints: ``sparql`` (the SPARQL 1.1 Protocol endpoint and its service description),
-``ops`` (health checks, example queries) and ``pages`` (HTML pages and linked data). ``hooks``
+``ops`` (health checks, example queries) and ``pages`` (HTML pages and linked data); ``assets``
+serves the static files with fingerprinted URLs. ``hooks``
 adds what every response carries (request id, timing, CORS, compression, access log),
 ``limits`` the per-client rate limit, ``metrics`` the counters at ``/metrics``, ``errors``
 the one mapping of errors to statuses. Queries run in worker processes
@@ -18,8 +19,10 @@ from flask import Flask
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.resources import example_queries
 from ivig_graph.serve.pool import PoolSettings, QueryPool
+from ivig_graph.web.assets import install_assets
 from ivig_graph.web.completions import register_completions
 from ivig_graph.web.config import ServerConfig
+from ivig_graph.web.csp import install_csp_nonce
 from ivig_graph.web.errors import register_error_handlers
 from ivig_graph.web.hooks import install_hooks
 from ivig_graph.web.limits import install_rate_limit
@@ -43,6 +46,8 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     state = Endpoint(dataset, config, pool, _examples(config))
     app.extensions["ivig_graph"] = state
+    install_assets(app)
+    install_csp_nonce(app)
     install_metrics(app, state)
     install_hooks(app)
     install_rate_limit(app, config)

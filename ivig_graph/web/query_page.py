@@ -14,19 +14,16 @@ shown in place, with the status the endpoint would answer.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from urllib.parse import urlencode
 
-from flask import Response, current_app, g, request
+from flask import Response, g, request
 
 from ivig_graph import formats
 from ivig_graph.errors import QueryError, QuerySyntaxError, Unavailable
 from ivig_graph.formats import Format
 from ivig_graph.query.guard import QueryForm
-from ivig_graph.web import querying
+from ivig_graph.web import assets, querying
 from ivig_graph.web.errors import status_of
 from ivig_graph.web.negotiation import negotiate
 from ivig_graph.web.protocol import ProtocolRequest
@@ -162,7 +159,7 @@ def _render(
         html_max_rows=HTML_MAX_ROWS,
         catalog=catalog(),
         numeric_datatypes=NUMERIC_DATATYPES,
-        editor_bundle=editor_bundle(Path(current_app.static_folder or "") / EDITOR_BUNDLE),
+        editor_bundle=EDITOR_BUNDLE if assets.fingerprint(EDITOR_BUNDLE) else None,
         status=status,
         vary=True,
         cache=False,
@@ -171,17 +168,3 @@ def _render(
     if outcome is not None and outcome.retry_after is not None:
         response.headers["Retry-After"] = str(outcome.retry_after)
     return response
-
-
-def editor_bundle(path: Path) -> str | None:
-    """A version tag for the editor bundle (to bust caches), or None when it is not built."""
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return _digest(path, stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=4)
-def _digest(path: Path, mtime_ns: int, size: int) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]

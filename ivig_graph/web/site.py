@@ -33,7 +33,7 @@ from ivig_graph.dataset.sssom import MEDIA_TYPE as SSSOM_MEDIA_TYPE
 from ivig_graph.formats import Format
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import ONTOLOGY_IRI
-from ivig_graph.web import service_description
+from ivig_graph.web import assets, service_description
 from ivig_graph.web.errors import error_response
 from ivig_graph.web.negotiation import negotiate
 from ivig_graph.web.querying import endpoint_url
@@ -495,7 +495,7 @@ def html_page(
         response.vary.add("Accept")
     data = context.get("catalog")
     if cache and status == 200 and isinstance(data, Catalog):
-        return _cached(response, data, f"page\x00{request.full_path}")
+        return _cached(response, data, f"page\x00{request.full_path}\x00{assets.linked()}")
     return response
 
 

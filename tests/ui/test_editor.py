@@ -24,6 +24,7 @@ from rdflib import OWL, RDF, SKOS, Dataset, URIRef
 from ivig_graph.vocab import IVIG, PREFIXES
 from ivig_graph.web import query_page
 from ivig_graph.web.views.links import compact
+from tests.ui.html import parse_html
 from tests.ui.test_browser import DESKTOP, Visit, browser
 from tests.web.conftest import RunningServer
 
@@ -70,7 +71,9 @@ def test_the_page_loads_the_bundle_only_when_it_is_built(
     assert re.search(r'<script src="/static/query\.js\?v=\w+" defer>', page)
     assert re.search(r'<textarea id="query" name="query"[^>]*data-completions="/sparql/comp', page)
     if BUNDLE.is_file():
-        assert re.search(r'<script src="/static/editor\.js\?v=[0-9a-f]{12}" defer>', page)
+        assert re.search(
+            r'<script src="/static/editor\.js\?v=[0-9a-f]{12}" data-style-nonce="', page
+        )
     monkeypatch.setattr(query_page, "EDITOR_BUNDLE", "not-built.js")
     page = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "editor.js" not in page and "not-built.js" not in page
@@ -336,6 +339,102 @@ def test_without_the_bundle_the_textarea_still_runs_in_place(
     assert "format=html" in session.path()
     session.problems = [p for p in session.problems if "ERR_FAILED" not in p]
     session.close()
+
+
+# --- the editor under the Content-Security-Policy --------------------------------------------
+
+# Every CSP violation the document sees, shadow roots included (also logged as console errors).
+RECORD_VIOLATIONS = """
+window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.cspViolations.push(`${event.violatedDirective}: ${event.sample || event.blockedURI}`);
+}, true);
+"""
+# A browser that cannot adopt stylesheets: CodeMirror's style-mod then adds <style> elements.
+NO_ADOPTED_STYLESHEETS = """
+delete ShadowRoot.prototype.adoptedStyleSheets;
+delete Document.prototype.adoptedStyleSheets;
+"""
+# Queries of every shape the highlighter colours: keywords, IRIs, prefixed names, strings with a
+# language tag, numbers, comments, several lines.
+FILLED = (
+    "SELECT ?c WHERE {{ ?c a ivig:Condition }} LIMIT {n}",
+    'ASK {{ ?c skos:prefLabel "Kawasaki disease {n}"@en }}',
+    "# query {n}\nSELECT ?s ?p WHERE {{\n  ?s ?p <https://w3id.org/ivig/id/x{n}> .\n}}",
+    "PREFIX x: <http://example.org/>\nSELECT (COUNT(*) AS ?n{n}) WHERE {{ ?s x:p 4.5 }}",
+)
+
+
+def policy(response: Any) -> dict[str, list[str]]:
+    """The Content-Security-Policy header as directive -> its sources."""
+    directives = [d.split() for d in response.headers["Content-Security-Policy"].split(";")]
+    return {d[0]: d[1:] for d in directives if d}
+
+
+def test_the_query_page_allows_the_editor_styles_by_a_nonce_in_style_src_only(
+    client: FlaskClient,
+) -> None:
+    nonces = []
+    for _ in range(2):
+        response = client.get("/sparql", headers={"Accept": "text/html"})
+        script = next(
+            s for s in parse_html(response.data).iter("script") if "editor.js" in s.get("src", "")
+        )
+        nonce = script.get("data-style-nonce") or ""
+        assert len(nonce) >= 22  # at least 128 bits, base64
+        found = policy(response)
+        assert found["style-src"] == ["'self'", f"'nonce-{nonce}'"]
+        assert not any(
+            "nonce" in source for d, s in found.items() if d != "style-src" for source in s
+        )
+        assert response.headers["Cache-Control"] == "no-store"  # a nonce is never served twice
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
+    # Every other directive is the site's, as on a page without the editor (which has no nonce).
+    home = policy(client.get("/", headers={"Accept": "text/html"}))
+    assert home["style-src"] == ["'self'"]
+    assert {d: s for d, s in found.items() if d != "style-src"} == {
+        d: s for d, s in home.items() if d != "style-src"
+    }
+
+
+@pytest.mark.slow
+def test_filling_and_running_queries_breaks_no_content_security_policy(visit: Visit) -> None:
+    """Playwright's fill() selects everything and inserts at once; the editor, not the browser,
+    must replace the text (the browser kept token colours in refused style attributes)."""
+    visit.page.add_init_script(RECORD_VIOLATIONS)
+    page = visit.open("/sparql")
+    editor = page.locator(EDITOR)
+    editor.wait_for()
+    for n in range(60):  # the race it guards against was lost about one time in ten
+        text = FILLED[n % len(FILLED)].format(n=n)
+        editor.fill(text)
+        assert editor_text(page) == text
+    editor.fill("SELECT ?c WHERE { ?c a ivig:Condition } LIMIT 3")
+    run_with_keyboard(page)
+    assert len(result_rows(page)) == 3
+    editor.fill('SELECT ?c WHERE { ?c skos:prefLabel "Kawasaki disease"@en }')
+    run_with_keyboard(page)
+    assert result_rows(page) == [["Kawasaki disease condition:kawasaki-disease"]]
+    assert page.evaluate("window.cspViolations") == []
+
+
+@pytest.mark.slow
+def test_without_adopted_stylesheets_the_editor_styles_come_with_the_nonce(
+    visit: Visit,
+) -> None:
+    visit.page.add_init_script(NO_ADOPTED_STYLESHEETS + RECORD_VIOLATIONS)
+    page = visit.open("/sparql")
+    page.locator(EDITOR).wait_for()
+    styles = page.locator(".query-editor style")
+    assert styles.count() >= 1  # style-mod's fallback, inside the shadow root
+    # The theme of frontend/editor.js applies: the gutters' background is #f4f6fa.
+    gutters = page.locator(".query-editor .cm-gutters")
+    assert gutters.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(244, 246, 250)"
+    page.locator(EDITOR).fill("ASK { ?s ?p ?o }")
+    run_with_keyboard(page)
+    assert "yes" in page.locator("#results").inner_text()
+    assert page.evaluate("window.cspViolations") == []
 
 
 # --- axe-core ---------------------------------------------------------------------------------
