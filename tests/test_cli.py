@@ -37,7 +37,7 @@ from ivig_graph.errors import (
     QueryError,
     ValidationFailed,
 )
-from ivig_graph.resources import Sources
+from ivig_graph.resources import Sources, cache_root, input_fingerprint
 from ivig_graph.vocab import CONDITION, GRAPHS, INFERRED_GRAPH, IVIG
 from tests import article
 
@@ -434,3 +434,78 @@ def test_export_to_stdout(
     back.parse(data=run.out, format="nquads")
     for name in GRAPHS:
         assert_same_graph(dataset.graph(name), back.graph(name), f"stdout export <{name}>")
+
+
+# --- no dataset given: built on first use into the per-user cache -----------------------------
+
+COUNT_CONDITIONS = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a ivig:Condition }"
+
+
+@pytest.fixture
+def empty_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory (no build/dataset), no IVIG_GRAPH_DATASET, a private cache."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("IVIG_GRAPH_DATASET", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return work
+
+
+def test_the_cache_is_per_user_and_follows_xdg(tmp_path: Path) -> None:
+    assert cache_root({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "ivig-graph"
+    home_cache = Path.home() / ".cache" / "ivig-graph"
+    assert cache_root({}) == home_cache
+    assert cache_root({"XDG_CACHE_HOME": "relative/dir"}) == home_cache, "XDG: absolute only"
+    assert not cache_root({}).is_relative_to(Path(cli.__file__).parent)
+
+
+def test_the_fingerprint_changes_with_the_inputs(sources_copy: Sources) -> None:
+    before = input_fingerprint(sources_copy)
+    assert re.fullmatch(r"[0-9a-f]{16}", before)
+    assert input_fingerprint(sources_copy) == before == input_fingerprint(Sources.at(REPO))
+    path = sources_copy.data / "mesh.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert input_fingerprint(sources_copy) != before
+
+
+def test_a_cached_dataset_is_used_without_building(
+    capsys: pytest.CaptureFixture[str], empty_directory: Path, built: BuiltDataset
+) -> None:
+    cached = cache_root() / input_fingerprint()
+    shutil.copytree(built.directory, cached)
+    run = run_cli(capsys, "query", COUNT_CONDITIONS, "--format", "csv")
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == ["n", str(len(article.uses()))]
+    assert run.err == f"Using the dataset built on first use, in {cached}\n"
+    assert not any(empty_directory.iterdir()), "nothing is written to the working directory"
+
+
+def test_a_dataset_in_build_dataset_is_used_first(
+    capsys: pytest.CaptureFixture[str], empty_directory: Path, built: BuiltDataset
+) -> None:
+    shutil.copytree(built.directory, empty_directory / "build" / "dataset")
+    run = run_cli(capsys, "query", "ASK { ?s ?p ?o }")
+    assert (run.code, run.out, run.err) == (0, "true\n", "")
+    assert not cache_root().exists()
+
+
+@pytest.mark.slow
+def test_without_a_dataset_the_first_use_builds_it_into_the_cache(
+    capsys: pytest.CaptureFixture[str], empty_directory: Path, built: BuiltDataset
+) -> None:
+    run = run_cli(capsys, "query", COUNT_CONDITIONS, "--format", "csv")
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == ["n", str(len(article.uses()))]
+    cached = cache_root() / input_fingerprint()
+    first, *stages = run.err.splitlines()
+    assert first.startswith("No dataset given (--dataset) and none in build/dataset: building")
+    assert str(cached) in first
+    assert [STAGE_DONE.match(line) is not None for line in stages] == [False, True] * len(STAGES)
+    assert (cached / NQUADS_FILE).read_bytes() == built.nquads
+    assert [p.name for p in cached.parent.iterdir()] == [cached.name], "no partial build left"
+    assert not any(empty_directory.iterdir())
+
+    again = run_cli(capsys, "query", COUNT_CONDITIONS, "--format", "csv")
+    assert again.out == run.out
+    assert again.err == f"Using the dataset built on first use, in {cached}\n"
