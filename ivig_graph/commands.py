@@ -12,8 +12,12 @@ import sys
 import tempfile
 from pathlib import Path
 
+from rich.console import Group
+from rich.text import Text
+
 from ivig_graph.build.pipeline import assemble, build, load_inputs, validate_inputs
 from ivig_graph.build.progress import StageDisplay
+from ivig_graph.build.stats import summary
 from ivig_graph.clients.publish import publish_from_args
 from ivig_graph.dataset.explain import explain, find_condition
 from ivig_graph.dataset.export import export
@@ -22,6 +26,7 @@ from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
 from ivig_graph.query.command import examples, find_example, read_query_file, run_query
 from ivig_graph.query.engine import load_store
 from ivig_graph.resources import Sources, cache_root, input_fingerprint
+from ivig_graph.terminal import listing, render, table
 from ivig_graph.vocab import CONDITION
 
 
@@ -54,7 +59,8 @@ def _build_into_cache(directory: Path) -> BuiltDataset:
     directory.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
-        built = build(partial / "dataset", progress=_stage_display(quiet=False))
+        with _stage_display(quiet=False) as display:
+            built = build(partial / "dataset", progress=display)
         try:
             built.directory.rename(directory)
         except OSError:  # another process got there first: use its (identical) build
@@ -70,31 +76,22 @@ def _stage_display(quiet: bool) -> StageDisplay:
 
 
 def _print_counts(built: BuiltDataset) -> None:
-    counts = built.manifest["counts"]
-    print(f"Built dataset {built.version} in {built.directory}")
-    facets = ("per_list", "per_category", "per_status", "per_current_status", "per_intent")
-    for facet in (*facets, "per_mechanism"):
-        values = ", ".join(f"{key} {value}" for key, value in counts[facet].items())
-        print(f"  conditions {facet.replace('_', ' ')}: {values}")
-    print(f"  conditions total: {counts['conditions']['total']}")
-    labels = counts["labels"]
-    print(
-        f"  product labels: {labels['products']} products, "
-        f"{labels['labelled_indications']} labelled indications, "
-        f"{labels['current_status_differs']} conditions currently not as the article has them"
-    )
-    for system, found in counts["mappings"].items():
-        values = ", ".join(f"{relation} {n}" for relation, n in found.items())
-        print(f"  {system} mappings: {values}")
-    print(f"  MeSH headings: {built.manifest['mesh_headings']['note']}")
-    print(f"  inferred triples: {counts['inferred']['triples']}")
-    for name, stats in built.manifest["graphs"].items():
-        print(f"  graph {name}: {stats['triples']} triples")
+    """The build's summary on stdout: ``what: counts`` lines, or a table on a terminal."""
+    heading = f"Built dataset {built.version} in {built.directory}"
+    lines = summary(built.manifest)
+    if sys.stdout.isatty():
+        title = Text(heading, style="bold", no_wrap=True, overflow="ignore")  # a path to copy
+        shown = Group(title, table(["", "count"], lines, terminal=True))
+        sys.stdout.write(render(shown, terminal=True))
+        return
+    print(heading)
+    for what, count in lines:
+        print(f"  {what}: {count}")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    display = _stage_display(args.quiet)
-    built = build(_dataset_dir(args.dataset), progress=display, reasoner=args.reasoner)
+    with _stage_display(args.quiet) as display:
+        built = build(_dataset_dir(args.dataset), progress=display, reasoner=args.reasoner)
     _print_counts(built)
     return 0
 
@@ -132,7 +129,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 def _print_answer(args: argparse.Namespace, text: str) -> int:
     store = load_store(_dataset(args.dataset).nquads_path)
-    sys.stdout.write(run_query(store, text, args.format, full=args.full))
+    terminal = sys.stdout.isatty()
+    sys.stdout.write(run_query(store, text, args.format, full=args.full, terminal=terminal))
     return 0
 
 
@@ -142,10 +140,8 @@ def cmd_queries(args: argparse.Namespace) -> int:
     if args.action == "show":
         sys.stdout.write(find_example(args.name).text)
         return 0
-    every = examples()
-    width = max(len(item.name.removesuffix(".rq")) for item in every)
-    for item in every:
-        print(f"{item.name.removesuffix('.rq'):<{width}}  {item.title}")
+    rows = [(item.name.removesuffix(".rq"), item.title) for item in examples()]
+    sys.stdout.write(listing(rows, terminal=sys.stdout.isatty()))
     return 0
 
 

@@ -27,7 +27,9 @@ from rdflib.compare import graph_diff, isomorphic
 
 from ivig_graph import cli, commands
 from ivig_graph.build.pipeline import STAGES, build
+from ivig_graph.build.progress import StageDisplay
 from ivig_graph.build.records import KINDS, LISTS
+from ivig_graph.build.stats import summary
 from ivig_graph.dataset.files import MANIFEST_FILE, NQUADS_FILE, BuiltDataset, load_built
 from ivig_graph.errors import (
     CurationError,
@@ -37,6 +39,8 @@ from ivig_graph.errors import (
     QueryError,
     ValidationFailed,
 )
+from ivig_graph.query.command import run_query
+from ivig_graph.query.engine import load_store
 from ivig_graph.resources import Sources, cache_root, input_fingerprint
 from ivig_graph.vocab import CONDITION, GRAPHS, INFERRED_GRAPH, IVIG
 from tests import article
@@ -509,3 +513,77 @@ def test_without_a_dataset_the_first_use_builds_it_into_the_cache(
     again = run_cli(capsys, "query", COUNT_CONDITIONS, "--format", "csv")
     assert again.out == run.out
     assert again.err == f"Using the dataset built on first use, in {cached}\n"
+
+
+# --- on a terminal: rich draws the progress and the tables ------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a console window does."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_stages_are_drawn_live() -> None:
+    stream = Terminal()
+    with StageDisplay(stream, live=True) as display:
+        for index, stage in enumerate(STAGES):
+            display(stage, "start", 0.0)
+            display(stage, "done", index + 0.25)
+    shown = ANSI.sub("", stream.getvalue())
+    assert stream.getvalue() != shown, "a live display draws with terminal codes"
+    final = [line for line in shown.replace("\r", "\n").splitlines() if "done" in line]
+    for index, stage in enumerate(STAGES):
+        expected = re.compile(rf"\[{index + 1}/4\] {stage} +done +{index}\.25s")
+        assert any(expected.search(line) for line in final), shown
+    assert display.timings == {stage: i + 0.25 for i, stage in enumerate(STAGES)}
+    assert "..." not in shown, "the plain lines are for logs only"
+
+
+def test_a_build_failing_mid_stage_ends_the_live_display() -> None:
+    with pytest.raises(RuntimeError), StageDisplay(Terminal(), live=True) as display:
+        display("load", "start", 0.0)
+        assert display._progress is not None and display._progress.live.is_started
+        live = display._progress.live
+        raise RuntimeError("the build broke")
+    assert not live.is_started
+
+
+def test_on_a_terminal_the_summary_is_a_table(
+    cli_build: CliBuild, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough that no cell wraps
+    built = load_built(cli_build.directory)
+    out = Terminal()
+    with redirect_stdout(out):
+        commands._print_counts(built)
+    shown = ANSI.sub("", out.getvalue())
+    assert out.getvalue() != shown
+    assert shown.splitlines()[0].strip() == f"Built dataset {built.version} in {built.directory}"
+    words = " ".join(shown.split())
+    for what, count in summary(built.manifest):
+        assert what in words
+        assert all(part in words for part in count.split(", ")), (what, count)
+    assert not any(f"{what}:" in shown for what, _ in summary(built.manifest)), "not plain lines"
+
+
+def test_on_a_terminal_the_query_table_fits_and_keeps_names_whole(
+    monkeypatch: pytest.MonkeyPatch, built: BuiltDataset
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    store = load_store(built.nquads_path)
+    text = (REPO / "queries" / "05-why-this-mechanism.rq").read_text(encoding="utf-8")
+    plain = run_query(store, text)
+    drawn = run_query(store, text, terminal=True)
+    shown = ANSI.sub("", drawn)
+    assert drawn != shown and " | " not in shown
+    lines = shown.splitlines()
+    table_lines = lines[:-1]  # the footer is a sentence after the table
+    assert max(map(len, table_lines)) <= 100 < max(map(len, plain.splitlines()[:-1]))
+    assert lines[-1] == plain.splitlines()[-1], "the same footer"
+    header, *_ = plain.splitlines()
+    assert lines[0].split() == [cell.strip() for cell in header.split(" | ")]
+    assert "ivig:ImmuneSuppression" in shown and "ivig:ImmuneSuppres\n" not in shown
