@@ -8,6 +8,7 @@ always reads ``Sources.default()``, which a test monkeypatches to return the bro
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import json
@@ -587,3 +588,37 @@ def test_on_a_terminal_the_query_table_fits_and_keeps_names_whole(
     header, *_ = plain.splitlines()
     assert lines[0].split() == [cell.strip() for cell in header.split(" | ")]
     assert "ivig:ImmuneSuppression" in shown and "ivig:ImmuneSuppres\n" not in shown
+
+
+# --- the README's command list ----------------------------------------------------------------
+
+
+def subcommand_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Every (sub)command's parser by its words: "build", "queries run", ..."""
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found[name] = sub
+                found |= {f"{name} {k}": v for k, v in subcommand_parsers(sub).items()}
+    return found
+
+
+def test_the_readme_lists_every_command_and_option() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    listing = section.split("```sh", 1)[1].split("```", 1)[0]
+    lines = re.findall(r"^ivig-graph ([a-z]+)(.*)$", listing, re.MULTILINE)
+    parsers = subcommand_parsers(cli.parser())
+    assert len(parsers) >= 10
+    assert {command for command, _ in lines} == {name.split()[0] for name in parsers}
+    for name in parsers:
+        command, _, action = name.partition(" ")
+        assert any(c == command and action in rest for c, rest in lines), name
+    for name, sub in parsers.items():
+        for action in sub._actions:
+            spellings = [o for o in action.option_strings if o not in ("-h", "--help")]
+            if spellings:  # -o or --output: either will do
+                listed = any(re.search(rf"{o}\b", section) for o in spellings)
+                assert listed, f"`ivig-graph {name} {spellings[-1]}` is not in the README"
+    assert "--version" in listing
