@@ -622,3 +622,15 @@ def test_the_readme_lists_every_command_and_option() -> None:
                 listed = any(re.search(rf"{o}\b", section) for o in spellings)
                 assert listed, f"`ivig-graph {name} {spellings[-1]}` is not in the README"
     assert "--version" in listing
+
+
+def test_on_a_terminal_the_example_list_is_drawn(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    plain = run_cli(capsys, "queries").out
+    out = Terminal()
+    with redirect_stdout(out):
+        assert cli.main(["queries"]) == 0
+    assert out.getvalue() != plain, "styled for the terminal"
+    assert ANSI.sub("", out.getvalue()) == plain, "the same names and titles, aligned alike"
