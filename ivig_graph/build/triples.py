@@ -140,7 +140,7 @@ def mesh_triples(release: str, xrefs: Iterable[MeshXref]) -> Graph:
 def asserted_graph(
     sources: Sources,
     describe_icd: Any,
-    mesh_heading: Callable[[str], str | None] = mesh.heading,
+    mesh_list: Callable[[], mesh.DescriptorList | None] = mesh.descriptor_list,
 ) -> Graph:
     """Compile everything in data/ into the asserted graph."""
     graph = Graph()
@@ -156,7 +156,7 @@ def asserted_graph(
     release, xrefs, icd_curated = read_icd10cm(sources, (r.slug for r in records))
     graph += icd10cm_triples(release, xrefs, describe_icd)
     mesh_release, mesh_xrefs, mesh_curated = read_mesh(
-        sources, (r.slug for r in records), mesh_heading
+        sources, (r.slug for r in records), mesh_list()
     )
     graph += mesh_triples(mesh_release, mesh_xrefs)
     for scheme, curated in ((ICD10CM_SCHEME, icd_curated), (MESH_SCHEME, mesh_curated)):

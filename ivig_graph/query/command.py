@@ -25,6 +25,7 @@ from ivig_graph.errors import QueryError
 from ivig_graph.query.engine import QueryRequest, execute
 from ivig_graph.query.guard import GuardLimits, QueryForm, inspect_query
 from ivig_graph.resources import Sources, example_queries
+from ivig_graph.terminal import render, table
 from ivig_graph.vocab import PREFIXES
 from ivig_graph.web.views.results import Example, example
 
@@ -86,8 +87,10 @@ def run_query(
     *,
     full: bool = False,
     limits: GuardLimits | None = None,
+    terminal: bool = False,
 ) -> str:
-    """Guard, run and render ``text`` as the endpoint would; raise ``QueryError`` if refused."""
+    """Guard, run and render ``text`` as the endpoint would; raise ``QueryError`` if refused.
+    ``terminal``: draw a table for a terminal (styled, fitted to its width), not plain text."""
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise QueryError("The query is empty.")
@@ -96,7 +99,7 @@ def run_query(
     engine_key = "tsv" if fmt.name == TABLE else fmt.name
     answer = execute(store, QueryRequest(query=text, format_key=engine_key, max_rows=NO_ROW_CAP))
     if fmt.name == TABLE:
-        return render_table(answer.body, full=full)
+        return render_table(answer.body, full=full, terminal=terminal)
     body = answer.body.decode("utf-8")
     return body if body.endswith("\n") or not body else body + "\n"
 
@@ -127,8 +130,9 @@ def _cell(term: object, full: bool) -> tuple[str, bool]:
     return cell[: CELL_WIDTH - 1] + ELLIPSIS, True
 
 
-def render_table(tsv: bytes, *, full: bool = False) -> str:
-    """The engine's TSV answer as aligned columns (ASK: ``true`` or ``false``)."""
+def render_table(tsv: bytes, *, full: bool = False, terminal: bool = False) -> str:
+    """The engine's TSV answer as a table (ASK: ``true`` or ``false``): plain columns split by
+    `` | `` (``terminal`` False), or a rich table fitted to the terminal."""
     solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     if isinstance(solutions, ox.QueryBoolean):
         return f"{str(bool(solutions)).lower()}\n"
@@ -142,15 +146,10 @@ def render_table(tsv: bytes, *, full: bool = False) -> str:
             cut_any |= cut
             row.append(cell)
         rows.append(row)
-    widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(names)]
-    lines = [" | ".join(name.ljust(w) for name, w in zip(names, widths, strict=True))]
-    lines.append("-+-".join("-" * w for w in widths))
-    lines += [" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
     footer = f"({len(rows)} row{'s' if len(rows) != 1 else ''}"
     if cut_any:
         footer += f"; texts longer than {CELL_WIDTH} characters cut, --full shows them whole"
-    lines.append(footer + ")")
-    return "\n".join(lines) + "\n"
+    return render(table(names, rows, terminal=terminal), terminal=terminal) + footer + ")\n"
 
 
 # ---------------------------------------------------------------- the example queries
