@@ -1,4 +1,5 @@
-"""Fixtures for the endpoint: a small dataset of known content, apps over it, a real server.
+"""Fixtures for the endpoint: a small dataset of known content and apps over it (the helpers that
+build apps and start real servers are in tests/servers.py).
 
 The small dataset (``small_built``) has the three named graphs with content chosen so that
 answers are known exactly: CONDITIONS conditions in the asserted graph (each with a label, an
