@@ -38,6 +38,7 @@ from tests.integration.endpoint_http import (
 )
 from tests.integration.engines import RunningEngine
 from tests.servers import RunningServer, app_over, serve_arguments, start_server, stop_server
+from tests.web.answers import GRAPH_TYPES, RESULT_TYPES
 from tests.web.conftest import assert_never_contacted
 
 pytestmark = pytest.mark.slow
@@ -58,20 +59,6 @@ CONSTRUCT = (
     "CONSTRUCT { ?c skos:prefLabel ?label ; ivig:mechanism ?m } WHERE { ?c a ivig:Condition ; "
     "skos:prefLabel ?label OPTIONAL { ?c ivig:mechanism ?m } }"
 )
-RESULT_TYPES = [
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-]
-GRAPH_TYPES = [
-    "text/turtle",
-    "application/ld+json",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/n-quads",
-    "application/trig",
-]
 
 
 def string_prefix(engine: RunningEngine) -> int | None:
