@@ -14,6 +14,7 @@ from ivig_graph.build.pipeline import build
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from tests.servers import RunningServer, serve_arguments, serving
 
 REPO = Path(__file__).parent.parent
 
@@ -22,6 +23,18 @@ REPO = Path(__file__).parent.parent
 def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltDataset:
     """The real dataset, built once from ontology/ and data/ into a temporary directory."""
     return build(tmp_path_factory.mktemp("built") / "dataset")
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    built: BuiltDataset, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """``ivig-graph serve`` over the real build with one query worker and no rate limit, on a
+    free loopback port, as a person would start it (the pages' browser tests, the clients)."""
+    log = tmp_path_factory.mktemp("live") / "server.log"
+    command = serve_arguments(built.directory, "--workers", "1")
+    with serving(built, log, {"IVIG_RATE_LIMIT": "off"}, command=command) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

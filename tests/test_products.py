@@ -152,6 +152,26 @@ def test_a_bad_record_fails_naming_the_record_and_the_rule(
     assert "products.toml breaks 1 curation rule(s)" in message
 
 
+def test_sources_and_products_alike_refuse_a_repeated_or_malformed_slug(tmp_path: Path) -> None:
+    sources = labelled_sources(tmp_path)
+    repeated = 'slug = "test-news-testglobulin"'
+    malformed = 'slug = "bothglobulin"'
+    assert repeated in FIXTURE and malformed in FIXTURE
+    text = FIXTURE.replace(repeated, 'slug = "test-label-testglobulin"', 1)
+    text = text.replace(malformed, 'slug = "Both_globulin"', 1)
+    (sources.data / "products.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(CurationError) as caught:
+        read_products(sources, condition_slugs(sources))
+    message = str(caught.value)
+    assert (
+        "source #2 (slug 'test-label-testglobulin'): duplicate slug."
+        " source #1 (slug 'test-label-testglobulin') has it already."
+    ) in message, message
+    assert (
+        "product #3 (slug 'Both_globulin'): slug must be lowercase words joined by hyphens"
+    ) in message, message
+
+
 def test_dates_are_as_precise_as_given() -> None:
     assert dated("2021-07-15") == Literal("2021-07-15", datatype=XSD_NS.date)
     assert dated("2021-07") == Literal("2021-07", datatype=XSD_NS.gYearMonth)

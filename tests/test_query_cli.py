@@ -28,11 +28,10 @@ from ivig_graph.errors import DatasetNotBuilt, QueryError
 from ivig_graph.query.command import CELL_WIDTH
 from ivig_graph.resources import example_queries
 from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, IVIG, ONTOLOGY_GRAPH
-from ivig_graph.web import create_app
 from tests import article
+from tests.servers import app_over, endpoint_config
 from tests.test_cli import REPO, Run, console_script, run_cli
 from tests.web.answers import graph_of
-from tests.web.conftest import endpoint_config
 
 FDA_QUERY = REPO / "queries" / "01-fda-approved-uses.rq"
 WHY_QUERY = REPO / "queries" / "05-why-this-mechanism.rq"
@@ -45,9 +44,8 @@ FDA_VARIABLES = ["condition", "name", "sourceWording"]
 @pytest.fixture(scope="module")
 def http(built: BuiltDataset) -> Iterator[FlaskClient]:
     """The endpoint over the same build, with its default guard limits."""
-    app = create_app(built, endpoint_config(None))
-    yield app.test_client()
-    app.extensions["ivig_graph"].pool.close()
+    with app_over(built, endpoint_config(None)) as app:
+        yield app.test_client()
 
 
 def http_answer(client: FlaskClient, text: str, fmt: str) -> tuple[int, bytes, str]:

@@ -17,7 +17,8 @@ def _code_set() -> ModuleType:
         warnings.simplefilter("ignore", DeprecationWarning)
         import simple_icd_10_cm
 
-    return simple_icd_10_cm
+    code_set: ModuleType = simple_icd_10_cm  # the package has no type information
+    return code_set
 
 
 def is_code(code: str) -> bool:

@@ -7,7 +7,7 @@ the rule it breaks.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,14 +104,24 @@ def _check_cited(
     return cited
 
 
-def _read_sources(raw_records: list[Any], problems: Problems) -> dict[str, SourceRecord]:
-    records: dict[str, SourceRecord] = {}
+def _slugged_records(
+    raw_records: list[Any],
+    kind: str,
+    fields: Mapping[str, tuple[tuple[type, ...], bool]],
+    problems: Problems,
+) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """``(where, raw)`` of each record whose fields check, once its slug is checked too."""
     seen: dict[str, str] = {}
     for index, raw in enumerate(raw_records):
-        where = f"source #{index + 1} (slug {raw.get('slug', '?')!r})"
-        if not _check_fields(raw, SOURCE_FIELDS, where, problems):
-            continue
-        _check_slug(raw["slug"], where, seen, problems)
+        where = f"{kind} #{index + 1} (slug {raw.get('slug', '?')!r})"
+        if _check_fields(raw, fields, where, problems):
+            _check_slug(raw["slug"], where, seen, problems)
+            yield where, raw
+
+
+def _read_sources(raw_records: list[Any], problems: Problems) -> dict[str, SourceRecord]:
+    records: dict[str, SourceRecord] = {}
+    for where, raw in _slugged_records(raw_records, "source", SOURCE_FIELDS, problems):
         if not URL.match(raw["url"]):
             problems.add(where, f"bad url {raw['url']!r}", "Give the http(s) address read.")
         if raw["kind"] not in DOCUMENT_KINDS:
@@ -133,12 +143,7 @@ def _read_product_records(
     raw_records: list[Any], known_sources: frozenset[str], problems: Problems
 ) -> dict[str, ProductRecord]:
     records: dict[str, ProductRecord] = {}
-    seen: dict[str, str] = {}
-    for index, raw in enumerate(raw_records):
-        where = f"product #{index + 1} (slug {raw.get('slug', '?')!r})"
-        if not _check_fields(raw, PRODUCT_FIELDS, where, problems):
-            continue
-        _check_slug(raw["slug"], where, seen, problems)
+    for where, raw in _slugged_records(raw_records, "product", PRODUCT_FIELDS, problems):
         routes = (raw["route"],) if isinstance(raw["route"], str) else tuple(raw["route"])
         if not routes:
             problems.add(where, "gives no route", f"Use one or more of {sorted(ROUTES)}.")

@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from email.message import Message
-from typing import Literal, cast
+from typing import Literal
 
 from rdflib import Graph, URIRef
 
@@ -72,7 +72,7 @@ class Credentials:
             raise PublishFailed(
                 f"Unknown auth scheme {scheme!r}: use one of {', '.join(AUTH_SCHEMES)}."
             )
-        return cls(user, password, cast(AuthScheme, scheme))
+        return cls(user, password, scheme)
 
 
 @dataclass(frozen=True)

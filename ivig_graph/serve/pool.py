@@ -255,6 +255,14 @@ class QueryPool:
         finally:
             self.slots.leave(client)
 
+    def _release(self, worker: _Worker) -> None:
+        """Back to the idle queue; a worker that finishes after ``close`` has no queue to go
+        back to (``close`` emptied it) and is stopped instead."""
+        if self._closed:
+            worker.kill()
+        else:
+            self._idle.put(worker)
+
     def _run(self, worker: _Worker, job: AnswerJob) -> SpooledAnswer:
         timeout = self.settings.timeout
         try:
@@ -272,7 +280,7 @@ class QueryPool:
         if status == "exhausted":
             self._replace(worker)  # a worker that hit its memory limit is not trusted again
             raise WorkerLost(str(detail))
-        self._idle.put(worker)
+        self._release(worker)
         if status == "ok":
             assert isinstance(detail, SpooledAnswer)
             return detail

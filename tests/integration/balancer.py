@@ -16,10 +16,9 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.integration.engines import EngineUnavailable, free_ports, nginx_program
-from tests.web.conftest import descendants
+from tests.integration.engines import EngineUnavailable, nginx_program
+from tests.servers import REPO, descendants, free_port, serve_environment
 
-REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 30.0
 
 # The recipe of docs/deploy.md, with the test's ports and a temporary directory for the rest.
@@ -94,18 +93,11 @@ class Replica:
 
 def start_replica(arguments: list[str], env: dict[str, str], log_path: Path) -> Replica:
     """``python ARGUMENTS`` with IVIG_PORT set to a free port, in a new session, once ready."""
-    (port,) = free_ports(1)
-    environment = {
-        **os.environ,
-        "IVIG_HOST": "127.0.0.1",
-        "IVIG_PORT": str(port),
-        "PYTHONPATH": str(REPO),
-        **env,
-    }
+    port = free_port()
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, *arguments],
-            env=environment,
+            env=serve_environment(port, env),
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=REPO,
@@ -127,7 +119,7 @@ def nginx(directory: Path, upstreams: list[str]) -> Iterator[str]:
     if program is None:
         raise EngineUnavailable("nginx not installed: run scripts/engines/install.sh")
     directory.mkdir(parents=True, exist_ok=True)
-    (port,) = free_ports(1)
+    port = free_port()
     conf = directory / "nginx.conf"
     servers = "\n".join(
         f"        server {address} max_fails=1 fail_timeout=10s;" for address in upstreams

@@ -15,8 +15,8 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from rdflib.query import Result
 from rdflib.term import Identifier
 
+from tests.servers import Answer, RunningServer, call
 from tests.web.answers import RDFLIB_FORMATS
-from tests.web.conftest import Answer, RunningServer, call
 
 
 def get(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import configparser
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,11 +19,12 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from ivig_graph.clients.gsp import Credentials
+from tests.servers import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
 INSTALL_SCRIPT = REPO / "scripts" / "engines" / "install.sh"
@@ -99,15 +99,6 @@ def ensure_installed() -> None:
             f"{', '.join(missing)} not installed, and {INSTALL_SCRIPT.relative_to(REPO)} did not "
             f"install it. Run it as root (it uses pip and apt-get). Its output:\n{output}"
         )
-
-
-def free_ports(count: int) -> list[int]:
-    """Distinct loopback ports free right now (held open together so they differ)."""
-    with ExitStack() as stack:
-        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
 
 
 @contextmanager

@@ -25,7 +25,6 @@ from ivig_graph.clients.sparql_backend import Backend, check_backend
 from ivig_graph.dataset.files import BuiltDataset, write_built
 from ivig_graph.resources import example_queries
 from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from ivig_graph.web import create_app
 from ivig_graph.web.config import ServerConfig
 from tests.integration.endpoint_http import (
     Answer,
@@ -38,7 +37,9 @@ from tests.integration.endpoint_http import (
     rows,
 )
 from tests.integration.engines import RunningEngine
-from tests.web.conftest import RunningServer, assert_never_contacted, start_server, stop_server
+from tests.servers import RunningServer, app_over, serve_arguments, start_server, stop_server
+from tests.web.answers import GRAPH_TYPES, RESULT_TYPES
+from tests.web.conftest import assert_never_contacted
 
 pytestmark = pytest.mark.slow
 
@@ -58,20 +59,6 @@ CONSTRUCT = (
     "CONSTRUCT { ?c skos:prefLabel ?label ; ivig:mechanism ?m } WHERE { ?c a ivig:Condition ; "
     "skos:prefLabel ?label OPTIONAL { ?c ivig:mechanism ?m } }"
 )
-RESULT_TYPES = [
-    "application/sparql-results+json",
-    "application/sparql-results+xml",
-    "text/csv",
-    "text/tab-separated-values",
-]
-GRAPH_TYPES = [
-    "text/turtle",
-    "application/ld+json",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/n-quads",
-    "application/trig",
-]
 
 
 def string_prefix(engine: RunningEngine) -> int | None:
@@ -88,19 +75,8 @@ def config() -> dict[str, str]:
 
 
 def serve_command(dataset: Path, backend: str, workers: int = 2, timeout: float = 5) -> list[str]:
-    return [
-        "-m",
-        "ivig_graph.cli",
-        "serve",
-        "--dataset",
-        str(dataset),
-        "--backend",
-        backend,
-        "--workers",
-        str(workers),
-        "--timeout",
-        str(timeout),
-    ]
+    options = ("--backend", backend, "--workers", str(workers), "--timeout", str(timeout))
+    return serve_arguments(dataset, *options)
 
 
 @pytest.fixture(scope="module")
@@ -120,12 +96,9 @@ def server(
 @pytest.fixture(scope="module")
 def reference(built: BuiltDataset) -> Iterator[FlaskClient]:
     """The same endpoint on the embedded store, in-process."""
-    app = create_app(
-        built,
-        ServerConfig(workers=1, rate_limit="off", base_url=BASE_URL, max_rows=MAX_ROWS),
-    )
-    yield app.test_client()
-    app.extensions["ivig_graph"].pool.close()
+    config = ServerConfig(workers=1, rate_limit="off", base_url=BASE_URL, max_rows=MAX_ROWS)
+    with app_over(built, config) as app:
+        yield app.test_client()
 
 
 def both(

@@ -18,7 +18,7 @@ from tests.backend_double import BackendDouble, Reply, Seen, forward_to
 from tests.integration.endpoint_http import Answer, call, get, rows
 from tests.integration.engines import RunningEngine
 from tests.integration.test_backend import config, serve_command
-from tests.web.conftest import RunningServer, start_server, stop_server
+from tests.servers import RunningServer, start_server, stop_server
 
 pytestmark = pytest.mark.slow
 

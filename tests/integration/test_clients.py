@@ -12,7 +12,6 @@ import csv
 import io
 import json
 import warnings
-from collections.abc import Iterator
 from typing import Any
 from xml.dom.minidom import Document
 
@@ -41,7 +40,7 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, GRAPHS, INFERRED_GRAPH
-from tests.web.conftest import RunningServer, call, endpoint_config, start_server, stop_server
+from tests.servers import RunningServer, call, endpoint_config
 
 KAWASAKI = CONDITION["kawasaki-disease"]
 KAWASAKI_PATH = "/id/condition/kawasaki-disease"
@@ -66,14 +65,9 @@ METHODS = {
 
 
 @pytest.fixture(scope="module")
-def server(
-    built: BuiltDataset, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[RunningServer]:
-    log = tmp_path_factory.mktemp("clients") / "server.log"
-    command = ["-m", "ivig_graph.cli", "serve", "--dataset", str(built.directory), "--workers", "1"]
-    running = start_server(built, log, {"IVIG_RATE_LIMIT": "off"}, command=command)
-    yield running
-    stop_server(running)
+def server(live_server: RunningServer) -> RunningServer:
+    """tests/conftest.py's ``ivig-graph serve`` over the real build."""
+    return live_server
 
 
 def base(server: RunningServer) -> str:
@@ -196,6 +190,15 @@ def assert_same(got: Graph, expected: Graph) -> None:
 GRAPH_FORMATS = [TURTLE, N3, RDFXML, XML, JSONLD, JSON]
 
 
+def sparqlwrapper_graph(server: RunningServer, query: str, fmt: str, method: str) -> Graph:
+    """The graph SPARQLWrapper converts a CONSTRUCT or DESCRIBE answer to."""
+    with warnings.catch_warnings():
+        # Asked for JSON, not a graph format, SPARQLWrapper warns that it sends Accept: */*.
+        warnings.filterwarnings("ignore", "Sending Accept header '\\*/\\*'", RuntimeWarning)
+        converted = wrapper(server, query, fmt, method).query().convert()
+    return graph_from(fmt, converted)
+
+
 @pytest.fixture(scope="module")
 def expected_construct(union: Graph) -> Graph:
     graph = union.query(CONSTRUCT).graph
@@ -228,10 +231,7 @@ def _encoded(params: dict[str, str]) -> str:
 def test_sparqlwrapper_construct(
     server: RunningServer, expected_construct: Graph, fmt: str, method: str
 ) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SPARQLWrapper warns that JSON is odd for CONSTRUCT
-        converted = wrapper(server, CONSTRUCT, fmt, method).query().convert()
-    assert_same(graph_from(fmt, converted), expected_construct)
+    assert_same(sparqlwrapper_graph(server, CONSTRUCT, fmt, method), expected_construct)
 
 
 @pytest.mark.parametrize("method", list(METHODS))
@@ -239,10 +239,7 @@ def test_sparqlwrapper_construct(
 def test_sparqlwrapper_describe(
     server: RunningServer, expected_describe: Graph, fmt: str, method: str
 ) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        converted = wrapper(server, DESCRIBE, fmt, method).query().convert()
-    assert_same(graph_from(fmt, converted), expected_describe)
+    assert_same(sparqlwrapper_graph(server, DESCRIBE, fmt, method), expected_describe)
 
 
 def test_sparqlwrapper_syntax_error_is_a_short_readable_400(server: RunningServer) -> None:

@@ -26,7 +26,8 @@ import pytest
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.resources import example_queries
 from tests.integration.balancer import Replica, nginx, start_replica
-from tests.integration.engines import EngineUnavailable, free_ports
+from tests.integration.engines import EngineUnavailable
+from tests.servers import free_port, serve_arguments
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +95,7 @@ def cluster(
     engines_installed: None, built: BuiltDataset, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     directory = tmp_path_factory.mktemp("replicas")
-    (public_port,) = free_ports(1)  # only to name the public URL; nginx gets its own port
+    public_port = free_port()  # only to name the public URL; nginx gets its own port
     env = {
         "IVIG_RATE_LIMIT": "off",  # one machine sends all the load
         # ... from one address: it may use every slot, and wait in the queue as it likes
@@ -104,8 +105,7 @@ def cluster(
         "IVIG_BASE_URL": f"http://ivig.example:{public_port}/sparql",  # the public IRI
         "IVIG_TRUST_PROXY": "1",
     }
-    command = ["-m", "ivig_graph.cli", "serve", "--dataset", str(built.directory)]
-    command += ["--workers", "2", "--timeout", "5"]
+    command = serve_arguments(built.directory, "--workers", "2", "--timeout", "5")
     replicas: list[Replica] = []
     try:
         for name in ("a", "b"):
@@ -171,19 +171,21 @@ def _send(cluster: Cluster, index: int) -> Sent:
     return Sent(index, started, time.monotonic(), status, body, headers.get("x-upstream", ""))
 
 
-def test_killing_a_replica_under_load_loses_only_what_was_in_flight_on_it(
-    cluster: Cluster,
-) -> None:
-    expected = {
+def _label_answers(replica: Replica) -> dict[str, bytes]:
+    """The body each label query gets from ``replica`` directly, by slug."""
+    return {
         slug: _request(
-            f"http://{cluster.replicas[1].address}",
+            f"http://{replica.address}",
             "GET",
             "/sparql?" + urlencode({"query": label_query(n)}),
         )[2]
         for n, slug in enumerate(SLUGS)
     }
-    assert all(b'"label"' in body for body in expected.values())
-    victim, survivor = cluster.replicas
+
+
+def _load_killing(cluster: Cluster, victim: Replica) -> tuple[list[Sent], float, float]:
+    """CLIENTS clients send label queries through nginx for LOAD_SECONDS; ``victim`` is killed
+    KILL_AFTER seconds in. Returns what was sent and when the kill began and ended."""
     sent: list[Sent] = []
     lock = threading.Lock()
     counter = iter(range(1_000_000))
@@ -207,6 +209,16 @@ def test_killing_a_replica_under_load_loses_only_what_was_in_flight_on_it(
     for thread in threads:
         thread.join(timeout=LOAD_SECONDS + 60)
     assert not any(thread.is_alive() for thread in threads)
+    return sent, kill_began, kill_ended
+
+
+def test_killing_a_replica_under_load_loses_only_what_was_in_flight_on_it(
+    cluster: Cluster,
+) -> None:
+    victim, survivor = cluster.replicas
+    expected = _label_answers(survivor)
+    assert all(b'"label"' in body for body in expected.values())
+    sent, kill_began, kill_ended = _load_killing(cluster, victim)
 
     def correct(result: Sent) -> bool:
         wanted = expected[SLUGS[result.index % len(SLUGS)]]

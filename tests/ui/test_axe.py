@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from tests.servers import RunningServer
 from tests.ui.test_browser import DESKTOP, PHONE, TIMEOUT_MS, browser  # noqa: F401
-from tests.web.conftest import RunningServer
 
 pytestmark = pytest.mark.slow
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
+from tests.servers import RunningServer
 from tests.ui.conftest import ARTIFACTS
-from tests.web.conftest import RunningServer
 
 pytestmark = pytest.mark.slow
 

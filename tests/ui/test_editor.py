@@ -24,9 +24,9 @@ from rdflib import OWL, RDF, SKOS, Dataset, URIRef
 from ivig_graph.vocab import IVIG, PREFIXES
 from ivig_graph.web import query_page
 from ivig_graph.web.views.links import compact
+from tests.servers import RunningServer
 from tests.ui.html import parse_html
 from tests.ui.test_browser import DESKTOP, Visit, browser
-from tests.web.conftest import RunningServer
 
 __all__ = ["browser"]  # the Chromium fixture, shared with test_browser.py
 

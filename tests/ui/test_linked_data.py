@@ -16,8 +16,6 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH
 from tests.ui.html import parse_html
 
-pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 GPA = "granulomatosis-with-polyangiitis"
 SUFFIXES = {

@@ -13,17 +13,14 @@ from rdflib import Graph
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import GRAPHS, IVIG
-from ivig_graph.web import create_app
+from tests.servers import app_over, endpoint_config
 from tests.ui.html import Element, parse_html
-from tests.web.conftest import endpoint_config
 
 
 @pytest.fixture(scope="module")
 def labelled_app(labelled_built: BuiltDataset) -> Iterator[Flask]:
-    app = create_app(labelled_built, endpoint_config(None, workers=1))
-    app.testing = True
-    yield app
-    app.extensions["ivig_graph"].pool.close()
+    with app_over(labelled_built, endpoint_config(None, workers=1)) as app:
+        yield app
 
 
 @pytest.fixture

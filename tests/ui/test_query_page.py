@@ -14,8 +14,6 @@ from rdflib import Graph
 from ivig_graph.resources import example_queries
 from tests.ui.html import Element, parse_html
 
-pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 EXAMPLES = {path.name: path.read_text(encoding="utf-8") for path in example_queries()}
 

@@ -16,8 +16,6 @@ from ivig_graph.web.views.links import compact, href, local_path
 from ivig_graph.web.views.results import example, from_json
 from tests.web.conftest import make_small_dataset
 
-pytestmark = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
-
 
 @pytest.mark.parametrize(
     ("text", "folded"),

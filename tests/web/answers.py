@@ -78,6 +78,17 @@ def tsv_rows(body: bytes) -> list[Row]:
     return rows
 
 
+# Every media type the endpoint answers in, with a reader of its own (stdlib or rdflib).
+ROW_PARSERS = {
+    "application/sparql-results+json": json_rows,
+    "application/sparql-results+xml": xml_rows,
+    "text/csv": csv_rows,
+    "text/tab-separated-values": tsv_rows,
+}
+RESULT_TYPES = list(ROW_PARSERS)
+GRAPH_TYPES = list(RDFLIB_FORMATS)
+
+
 def _tsv_value(term: str) -> str:
     if term.startswith("<") and term.endswith(">"):
         return term[1:-1]

@@ -1,4 +1,5 @@
-"""Fixtures for the endpoint: a small dataset of known content, apps over it, a real server.
+"""Fixtures for the endpoint: a small dataset of known content and apps over it (the helpers that
+build apps and start real servers are in tests/servers.py).
 
 The small dataset (``small_built``) has the three named graphs with content chosen so that
 answers are known exactly: CONDITIONS conditions in the asserted graph (each with a label, an
@@ -9,15 +10,9 @@ queries are run.
 
 from __future__ import annotations
 
-import http.client
-import os
-import signal
 import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +25,21 @@ from rdflib.namespace import OWL, SKOS
 from ivig_graph.build.stats import graph_statistics
 from ivig_graph.dataset.files import BuiltDataset, new_dataset, write_built
 from ivig_graph.vocab import ASSERTED_GRAPH, CONDITION, GRAPHS, INFERRED_GRAPH, IVIG, ONTOLOGY_GRAPH
-from ivig_graph.web import create_app
-from ivig_graph.web.config import ServerConfig
+
+# The helpers moved to tests/servers.py; these names stay importable from here for test modules
+# written against their old home.
+from tests.servers import REPO as REPO
+from tests.servers import Answer as Answer
+from tests.servers import RunningServer as RunningServer
+from tests.servers import app_over, endpoint_config
+from tests.servers import call as call
+from tests.servers import descendants as descendants
+from tests.servers import free_port as free_port
+from tests.servers import start_server as start_server
+from tests.servers import stop_server as stop_server
 
 CONDITIONS = 300
 GUILLAIN_BARRE = "Guillain\u2013Barr\u00e9 syndrome"  # an en dash and an e acute
-REPO = Path(__file__).resolve().parents[2]
 
 
 def condition(index: int) -> Any:
@@ -85,35 +89,19 @@ def queries_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-def endpoint_config(queries_dir: Path | None, **overrides: Any) -> ServerConfig:
-    """Fast, predictable settings for tests: 2 workers, a 3 s budget, no rate limit."""
-    values: dict[str, Any] = {
-        "workers": 2,
-        "timeout": 3.0,
-        "rate_limit": "off",
-        "queries_dir": str(queries_dir) if queries_dir else None,
-    }
-    values.update(overrides)
-    return ServerConfig(**values)
-
-
 AppFactory = Callable[..., Flask]
 
 
 @pytest.fixture(scope="session")
 def make_app(small_built: BuiltDataset, queries_dir: Path) -> Iterator[AppFactory]:
     """Build apps with config overrides; their query workers are stopped at the end."""
-    apps: list[Flask] = []
+    with ExitStack() as apps:
 
-    def factory(**overrides: Any) -> Flask:
-        app = create_app(small_built, endpoint_config(queries_dir, **overrides))
-        app.testing = True
-        apps.append(app)
-        return app
+        def factory(**overrides: Any) -> Flask:
+            config = endpoint_config(queries_dir, **overrides)
+            return apps.enter_context(app_over(small_built, config))
 
-    yield factory
-    for app in apps:
-        app.extensions["ivig_graph"].pool.close()
+        yield factory
 
 
 @pytest.fixture(scope="session")
@@ -137,135 +125,3 @@ def assert_never_contacted(listener: socket.socket) -> None:
 def canary_url(listener: socket.socket) -> str:
     host, port = listener.getsockname()
     return f"http://{host}:{port}/data.ttl"
-
-
-# ---------------------------------------------------------------- a real server
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@dataclass
-class RunningServer:
-    process: subprocess.Popen[bytes]
-    host: str
-    port: int
-    log_path: Path
-
-    def log(self) -> str:
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-@dataclass
-class Answer:
-    """One HTTP answer of a running server: status, headers (names in lower case), body."""
-
-    status: int
-    headers: dict[str, str]
-    body: bytes
-    seconds: float = 0.0
-
-    @property
-    def media_type(self) -> str:
-        return (self.headers.get("content-type") or "").split(";")[0].strip()
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", errors="replace")
-
-
-def call(
-    server: RunningServer,
-    method: str,
-    path: str,
-    body: bytes | None = None,
-    headers: dict[str, str] | None = None,
-    timeout: float = 30.0,
-) -> Answer:
-    """One request to a running server over a fresh connection, timed."""
-    started = time.monotonic()
-    connection = http.client.HTTPConnection(server.host, server.port, timeout=timeout)
-    try:
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        data = response.read()
-        found = {k.lower(): v for k, v in response.getheaders()}
-        return Answer(response.status, found, data, time.monotonic() - started)
-    finally:
-        connection.close()
-
-
-def start_server(
-    dataset: BuiltDataset,
-    log_path: Path,
-    env: dict[str, str],
-    startup_timeout: float = 20.0,
-    command: list[str] | None = None,
-) -> RunningServer:
-    """``ivig-graph serve`` (granian) on a free loopback port, once ready; ``command``
-    replaces the arguments after the interpreter (the port is in IVIG_PORT)."""
-    port = free_port()
-    environment = {
-        **os.environ,
-        "IVIG_HOST": "127.0.0.1",
-        "IVIG_PORT": str(port),
-        "PYTHONPATH": str(REPO),
-        **env,
-    }
-    log_file = log_path.open("wb")
-    arguments = command or ["-m", "ivig_graph.cli", "serve", "--dataset", str(dataset.directory)]
-    process = subprocess.Popen(
-        [sys.executable, *arguments],
-        env=environment,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        cwd=REPO,
-    )
-    server = RunningServer(process, "127.0.0.1", port, log_path)
-    deadline = time.monotonic() + startup_timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited during start-up:\n{server.log()}")
-        try:
-            with socket.create_connection((server.host, port), timeout=0.5) as sock:
-                sock.sendall(
-                    b"GET /readyz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-                )
-                if sock.recv(64).startswith(b"HTTP/1.1 200"):
-                    return server
-        except OSError:
-            pass
-        time.sleep(0.1)
-    stop_server(server)
-    raise RuntimeError(f"server not ready within {startup_timeout} s:\n{server.log()}")
-
-
-def stop_server(server: RunningServer) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
-        try:
-            server.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait(timeout=5)
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below ``pid`` (children, their children, ...), from /proc."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(stat.parent.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found

@@ -13,8 +13,8 @@ from ivig_graph.serve.bodies import WAITING_BODIES
 from ivig_graph.serve.http import granian_server
 from ivig_graph.web import create_app
 from ivig_graph.web.config import ENV_VARS, ConfigError, ServerConfig
+from tests.servers import endpoint_config
 from tests.web.answers import as_text
-from tests.web.conftest import endpoint_config
 
 
 def test_every_setting_has_an_environment_variable_and_the_docs_name_it() -> None:

@@ -13,10 +13,9 @@ from rdflib.compare import isomorphic
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.resources import example_queries
-from ivig_graph.web import create_app
 from tests.rdflib_engine import rdflib_answer
+from tests.servers import app_over, endpoint_config
 from tests.web.answers import graph_of, json_rows
-from tests.web.conftest import endpoint_config
 
 QUERIES = example_queries()
 
@@ -25,10 +24,8 @@ QUERIES = example_queries()
 def real_client(
     built: BuiltDataset, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[FlaskClient]:
-    config = endpoint_config(None)
-    app = create_app(built, config)
-    yield app.test_client()
-    app.extensions["ivig_graph"].pool.close()
+    with app_over(built, endpoint_config(None)) as app:
+        yield app.test_client()
 
 
 def test_there_are_example_queries() -> None:

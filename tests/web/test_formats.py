@@ -13,15 +13,15 @@ from rdflib.namespace import SKOS
 
 from ivig_graph.vocab import IVIG
 from tests.web.answers import (
+    GRAPH_TYPES,
+    ROW_PARSERS,
     as_text,
     csv_rows,
     graph_of,
     json_rows,
     json_vars,
     media_type,
-    tsv_rows,
     xml_boolean,
-    xml_rows,
 )
 from tests.web.conftest import GUILLAIN_BARRE, condition
 
@@ -37,20 +37,6 @@ CONSTRUCT = (
     "PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
     "CONSTRUCT { ?c skos:altLabel ?label } WHERE { ?c skos:altLabel ?label }"
 )
-ROW_PARSERS = {
-    "application/sparql-results+json": json_rows,
-    "application/sparql-results+xml": xml_rows,
-    "text/csv": csv_rows,
-    "text/tab-separated-values": tsv_rows,
-}
-GRAPH_TYPES = [
-    "text/turtle",
-    "application/ld+json",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/n-quads",
-    "application/trig",
-]
 
 
 def expected_graph() -> Graph:

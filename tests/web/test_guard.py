@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ivig_graph.errors import ForbiddenFeature, TooComplex, TooLarge, UpdateRefused
 from ivig_graph.query.guard import GuardLimits, QueryForm, inspect_query, tokens
 from ivig_graph.web.errors import status_of
-from tests.web.conftest import REPO
+from tests.servers import REPO
 
 
 @pytest.mark.parametrize(

@@ -26,20 +26,20 @@ import pytest
 from rdflib import Graph
 
 from ivig_graph.dataset.files import BuiltDataset
-from tests.web.answers import as_text, count_of, json_rows, no_internals, values
-from tests.web.conftest import (
-    CONDITIONS,
+from tests.servers import (
     REPO,
     Answer,
     RunningServer,
-    assert_never_contacted,
     call,
-    condition,
     descendants,
     free_port,
-    start_server,
-    stop_server,
+    get_query,
+    post_query,
+    serve_arguments,
+    serving,
 )
+from tests.web.answers import as_text, count_of, json_rows, no_internals, values
+from tests.web.conftest import CONDITIONS, assert_never_contacted, condition
 
 pytestmark = pytest.mark.slow
 
@@ -61,10 +61,6 @@ LABEL = (
 )
 
 
-def get_query(server: RunningServer, query: str, **params: str) -> Answer:
-    return call(server, "GET", "/sparql?" + urlencode({"query": query, **params}))
-
-
 @pytest.fixture(scope="module")
 def server(
     small_built: BuiltDataset, tmp_path_factory: pytest.TempPathFactory
@@ -79,10 +75,9 @@ def server(
         "IVIG_CLIENT_BODIES": "16",
         "IVIG_CLIENT_QUEUE": "16",
     }
-    running = start_server(small_built, log, env)
-    SMALL_BUILT[:] = [small_built]
-    yield running
-    stop_server(running)
+    with serving(small_built, log, env) as running:
+        SMALL_BUILT[:] = [small_built]
+        yield running
 
 
 def test_answers_queries_and_describes_itself_over_http(server: RunningServer) -> None:
@@ -206,13 +201,7 @@ def test_service_is_never_requested(server: RunningServer, canary: socket.socket
     ],
 )
 def test_hostile_queries_never_take_the_server_down(server: RunningServer, query: str) -> None:
-    answer = call(
-        server,
-        "POST",
-        "/sparql",
-        body=query.encode(),
-        headers={"Content-Type": "application/sparql-query"},
-    )
+    answer = post_query(server, query)
     assert answer.status in (200, 400, 503, 504), answer.body
     assert no_internals(answer.body)
     assert count_of(get_query(server, "SELECT (5 AS ?x) {}").body) == 5
@@ -225,13 +214,7 @@ def test_a_request_line_over_64_kib_is_414_and_the_same_query_posted_is_413(
     query reaches the app, which says what its limit is."""
     query = "ASK {}" + " " * 70_000
     assert get_query(server, query).status == 414
-    posted = call(
-        server,
-        "POST",
-        "/sparql",
-        body=query.encode(),
-        headers={"Content-Type": "application/sparql-query"},
-    )
+    posted = post_query(server, query)
     assert posted.status == 413
     assert "accepts at most" in as_text(posted.body)
 
@@ -258,26 +241,25 @@ def test_load_beyond_the_queue_is_shed_at_once(small_built: BuiltDataset, tmp_pa
         "IVIG_QUERY_TIMEOUT": str(BUDGET),
         "IVIG_RATE_LIMIT": "off",
     }
-    server = start_server(small_built, tmp_path / "server.log", env)
-    try:
-        with ThreadPoolExecutor(max_workers=2) as background:
-            runaway = background.submit(get_query, server, CARTESIAN)
-            time.sleep(0.5)  # the runaway holds the only worker
-            queued = background.submit(get_query, server, "SELECT (6 AS ?x) {}")
-            time.sleep(0.5)  # and this one holds the only place in the queue
-            with ThreadPoolExecutor(max_workers=4) as clients:
-                shed = list(
-                    clients.map(lambda n: get_query(server, f"SELECT ({n} AS ?x) {{}}"), range(8))
-                )
-            for answer in shed:
-                assert answer.status == 503
-                assert int(answer.headers["retry-after"]) >= 1
-                assert "busy" in as_text(answer.body)
-                assert answer.seconds < 1.0  # shed at once, not queued until a timeout
-            assert runaway.result().status == 504
-            assert count_of(queued.result().body) == 6  # the queued query was answered
-    finally:
-        stop_server(server)
+    with (
+        serving(small_built, tmp_path / "server.log", env) as server,
+        ThreadPoolExecutor(max_workers=2) as background,
+    ):
+        runaway = background.submit(get_query, server, CARTESIAN)
+        time.sleep(0.5)  # the runaway holds the only worker
+        queued = background.submit(get_query, server, "SELECT (6 AS ?x) {}")
+        time.sleep(0.5)  # and this one holds the only place in the queue
+        with ThreadPoolExecutor(max_workers=4) as clients:
+            shed = list(
+                clients.map(lambda n: get_query(server, f"SELECT ({n} AS ?x) {{}}"), range(8))
+            )
+        for answer in shed:
+            assert answer.status == 503
+            assert int(answer.headers["retry-after"]) >= 1
+            assert "busy" in as_text(answer.body)
+            assert answer.seconds < 1.0  # shed at once, not queued until a timeout
+        assert runaway.result().status == 504
+        assert count_of(queued.result().body) == 6  # the queued query was answered
 
 
 def test_one_client_cannot_hold_every_query_slot(small_built: BuiltDataset, tmp_path: Path) -> None:
@@ -291,68 +273,41 @@ def test_one_client_cannot_hold_every_query_slot(small_built: BuiltDataset, tmp_
         "IVIG_RATE_LIMIT": "off",
         "IVIG_TRUST_PROXY": "true",
     }
-    server = start_server(small_built, tmp_path / "server.log", env)
     hog = {"X-Forwarded-For": "198.51.100.1"}
     other = {"X-Forwarded-For": "198.51.100.2"}
-
-    def ask(headers: dict[str, str], query: str) -> Answer:
-        return call(server, "GET", "/sparql?" + urlencode({"query": query}), headers=headers)
-
-    try:
-        with ThreadPoolExecutor(max_workers=2) as background:
-            runaways = [background.submit(ask, hog, CARTESIAN + f" # {n}") for n in range(2)]
-            time.sleep(0.3)
-            answers = [ask(other, f"SELECT ({n} AS ?x) {{}} # {n}") for n in range(5)]
-            outcomes = sorted(future.result().status for future in runaways)
-        assert [count_of(answer.body) for answer in answers] == list(range(5))
-        assert all(answer.seconds < 1.0 for answer in answers)
-        assert outcomes == [429, 504]
-    finally:
-        stop_server(server)
+    with (
+        serving(small_built, tmp_path / "server.log", env) as server,
+        ThreadPoolExecutor(max_workers=2) as background,
+    ):
+        runaways = [
+            background.submit(get_query, server, CARTESIAN + f" # {n}", hog) for n in range(2)
+        ]
+        time.sleep(0.3)
+        answers = [get_query(server, f"SELECT ({n} AS ?x) {{}} # {n}", other) for n in range(5)]
+        outcomes = sorted(future.result().status for future in runaways)
+    assert [count_of(answer.body) for answer in answers] == list(range(5))
+    assert all(answer.seconds < 1.0 for answer in answers)
+    assert outcomes == [429, 504]
 
 
 def test_ivig_graph_serve_prints_its_url_and_takes_its_options(
     small_built: BuiltDataset, tmp_path: Path
 ) -> None:
     """The CLI's ``serve`` (options on top of IVIG_* variables) serves the dataset on granian."""
-    command = [
-        "-m",
-        "ivig_graph.cli",
-        "serve",
-        "--dataset",
-        str(small_built.directory),
-        "--workers",
-        "1",
-        "--timeout",
-        "2",
-    ]
-    server = start_server(
-        small_built, tmp_path / "cli.log", {"IVIG_RATE_LIMIT": "off"}, command=command
-    )
-    try:
+    command = serve_arguments(small_built.directory, "--workers", "1", "--timeout", "2")
+    log = tmp_path / "cli.log"
+    with serving(small_built, log, {"IVIG_RATE_LIMIT": "off"}, command=command) as server:
         assert count_of(get_query(server, "SELECT (7 AS ?x) {}").body) == 7
         ready = json.loads(call(server, "GET", "/readyz").body)
         assert ready["workers"] == 1
         assert ready["dataset_version"] == small_built.version
         assert f"at http://127.0.0.1:{server.port}/ " in server.log()
         assert "granian" in server.log()
-    finally:
-        stop_server(server)
 
 
 def serve_command(built: BuiltDataset, port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "ivig_graph.cli",
-        "serve",
-        "--dataset",
-        str(built.directory),
-        "--port",
-        str(port),
-        "--workers",
-        "1",
-    ]
+    options = ("--port", str(port), "--workers", "1")
+    return [sys.executable, *serve_arguments(built.directory, *options)]
 
 
 def test_a_port_in_use_fails_at_once_naming_the_port(
