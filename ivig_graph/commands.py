@@ -18,7 +18,6 @@ from ivig_graph.dataset.export import export
 from ivig_graph.dataset.files import DEFAULT_DIRECTORY, BuiltDataset, load_built
 from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
 from ivig_graph.query.command import examples, find_example, read_query_file, run_query
-from ivig_graph.query.engine import load_store
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import CONDITION
 
@@ -88,7 +87,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def _print_answer(args: argparse.Namespace, text: str) -> int:
-    store = load_store(load_built(_dataset_dir(args.dataset)).nquads_path)
+    store = load_built(_dataset_dir(args.dataset)).open_store()
     sys.stdout.write(run_query(store, text, args.format, full=args.full))
     return 0
 

@@ -3,8 +3,8 @@
 The prefixes (the predeclared ones and the W3C vocabularies the ontology uses), the classes and
 properties of the ontology and those the data uses, the named individuals (statuses, intents,
 mechanisms), the categories, and every condition with its preferred and other names. Built once
-when the app starts, from the built dataset loaded into an in-memory Oxigraph store (a few
-milliseconds for this graph), with fixed queries; no request reads a file or runs a query.
+when the app starts, from the built dataset's store (``BuiltDataset.open_store``), with fixed
+queries; no request reads a file or runs a query.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import json
 from collections import defaultdict
 from typing import Any
 
-import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
 from ivig_graph.dataset.files import BuiltDataset
@@ -68,8 +67,7 @@ QUERIES: dict[str, str] = {
 
 def build(dataset: BuiltDataset) -> dict[str, Any]:
     """The completion lists for ``dataset``: prefixes, then terms of each kind, sorted."""
-    store = ox.Store()
-    store.bulk_load(path=str(dataset.nquads_path), format=ox.RdfFormat.N_QUADS)
+    store = dataset.open_store()
     prefixes = [
         {"prefix": prefix, "namespace": namespace, "predeclared": prefix in PREFIXES}
         for prefix, namespace in DISPLAY_PREFIXES.items()

@@ -77,7 +77,7 @@ def test_descriptions_follow_blank_nodes_within_each_graph() -> None:
         """,
         format="trig",
     )
-    description = SubjectIndex(dataset).describe_resource("http://example.org/a")
+    description = SubjectIndex.of_dataset(dataset).describe_resource("http://example.org/a")
     assert [name for name, _ in description.parts] == [ASSERTED_GRAPH, INFERRED_GRAPH]
     assert len(description.triples(ASSERTED_GRAPH)) == 4
     assert len(description.triples(INFERRED_GRAPH)) == 1

@@ -1,17 +1,24 @@
 """``Catalog``: a built dataset read once into the view data every page shows.
 
-Loading parses the N-Quads with rdflib and computes everything the pages need (well under a
-second for the real dataset; each condition's view is built by ``conditions``); afterwards
-requests only read this data. The rdflib dataset is
-kept for the full-dataset downloads, which are serialised on first request, one at a time,
-and cached.
+The view is computed from the rdflib dataset by ``from_dataset`` (each condition's view is
+built by ``conditions``) when the build writes it (``write_view``: ``pages-<version>.pickle``
+beside the N-Quads), so that ``serve`` only reads that file (``load``): the server never holds
+the dataset in rdflib, which took 32 s and 700 MB at 100x the real graph. A dataset without the
+file (written by hand, or by an older build) is computed from at start-up, as before.
+
+A resource's description is read from the build's store (``SubjectIndex``), one resource at a
+time; the full-dataset downloads parse the N-Quads when first asked for, one at a time, and keep
+only the bytes. The view file is a pickle: it is the build's own output, as trusted as the
+N-Quads beside it, and never read from anywhere else.
 """
 
 from __future__ import annotations
 
+import pickle
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rdflib import RDF, RDFS, Dataset, Graph, URIRef
@@ -73,33 +80,70 @@ class About:
     creator: str | None = None  # the ontology's dcterms:creator
 
 
+VIEW_PREFIX = "pages-"
+# Not in the view file: what is opened, cached or locked at run time.
+_RUNTIME = ("_index", "_representations", "_downloads", "_export_lock", "_index_lock")
+
+
+def view_path(built: BuiltDataset) -> Path:
+    return built.directory / f"{VIEW_PREFIX}{built.version}.pickle"
+
+
 @dataclass
 class Catalog:
     version: str
     manifest: Mapping[str, Any]
-    dataset: Dataset  # only for downloads, under _export_lock
+    origin: BuiltDataset | Dataset  # what descriptions and downloads are read from
     labels: dict[str, str]
     conditions: tuple[Condition, ...]  # by name
     categories: tuple[Category, ...]  # in the source's order
     sources: tuple[SourceList, ...]  # the article, then its lists
-    index: SubjectIndex
     resources: frozenset[str]  # the IRIs under /id/ that have a page
+    ontology_terms: Mapping[URIRef, tuple[URIRef, ...]]  # per data graph: the ontology's terms
     ontology: OntologyDoc
     counts: Mapping[str, Mapping[str, int]]
     about: About
     facets: tuple[Facet, ...]
     by_slug: dict[str, Condition]
     label_data: Labels  # the U.S. product labels (empty where data/products.toml has none)
+    _index: SubjectIndex | None = None
     _representations: dict[tuple[str, str], bytes] = field(default_factory=dict)
     _downloads: dict[str, bytes] = field(default_factory=dict)
     _export_lock: threading.Lock = field(default_factory=threading.Lock)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, built: BuiltDataset) -> Catalog:
-        return cls.from_dataset(built.rdflib_dataset(), built.manifest, built.version)
+        """The view the build wrote for ``built``, or (without one) computed from its N-Quads."""
+        path = view_path(built)
+        if path.is_file():
+            with path.open("rb") as file:
+                catalog = pickle.load(file)
+            if isinstance(catalog, Catalog) and catalog.version == built.version:
+                catalog.origin = built
+                return catalog
+        return cls.from_dataset(built.rdflib_dataset(), built.manifest, built.version, built)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in _RUNTIME}
+        return {**state, "origin": None}  # set by ``load``
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._index = None
+        self._representations, self._downloads = {}, {}
+        self._export_lock, self._index_lock = threading.Lock(), threading.Lock()
 
     @classmethod
-    def from_dataset(cls, dataset: Dataset, manifest: Mapping[str, Any], version: str) -> Catalog:
+    def from_dataset(
+        cls,
+        dataset: Dataset,
+        manifest: Mapping[str, Any],
+        version: str,
+        built: BuiltDataset | None = None,
+    ) -> Catalog:
+        """The view of ``dataset``; descriptions and downloads read from ``built`` if given, else
+        from ``dataset`` (kept)."""
         ontology, asserted, inferred = (dataset.graph(name) for name in GRAPHS)
         union = Graph()
         for graph in (ontology, asserted, inferred):
@@ -119,11 +163,11 @@ class Catalog:
                 key=lambda c: (c.name.casefold(), c.iri),
             )
         )
-        index = SubjectIndex(dataset)
+        subjects = {name: set(dataset.graph(name).subjects()) for name in DATA_GRAPHS}
         resources = frozenset(
             str(s)
-            for name in (ASSERTED_GRAPH, INFERRED_GRAPH)
-            for s in index.subjects(name)
+            for name in DATA_GRAPHS
+            for s in subjects[name]
             if isinstance(s, URIRef) and str(s).startswith(ID_BASE)
         )
         counts = manifest.get("counts") or use_counts(dataset)
@@ -131,13 +175,13 @@ class Catalog:
         return cls(
             version=version,
             manifest=manifest,
-            dataset=dataset,
+            origin=built if built is not None else dataset,
             labels=labels,
             conditions=conditions,
             categories=category_views(asserted, conditions, ref),
             sources=sources,
-            index=index,
             resources=resources,
+            ontology_terms={name: _ontology_terms(subjects[name]) for name in DATA_GRAPHS},
             ontology=document(ontology, asserted, inferred, ref),
             counts=counts,
             about=_about(sources, asserted, ontology, manifest, len(inferred)),
@@ -190,25 +234,22 @@ class Catalog:
             return None
         return self.index.describe_resource(iri)
 
+    @property
+    def index(self) -> SubjectIndex:
+        """The statements, opened on first use: the build's store, or the dataset given."""
+        with self._index_lock:
+            if self._index is None:
+                origin = self.origin
+                self._index = (
+                    SubjectIndex(origin.open_store())
+                    if isinstance(origin, BuiltDataset)
+                    else SubjectIndex.of_dataset(origin)
+                )
+            return self._index
+
     def _ontology_description(self) -> Description:
         """The ontology graph, and what the data graphs say about the ontology's terms."""
-
-        def terms(graph: URIRef) -> list[object]:
-            return [
-                s
-                for s in self.index.subjects(graph)
-                if isinstance(s, URIRef)
-                and (str(s).startswith(ONTOLOGY_NAMESPACE) or s == ONTOLOGY_IRI)
-            ]
-
-        return self.index.describe(
-            str(ONTOLOGY_IRI),
-            {
-                ONTOLOGY_GRAPH: list(self.index.subjects(ONTOLOGY_GRAPH)),
-                ASSERTED_GRAPH: terms(ASSERTED_GRAPH),
-                INFERRED_GRAPH: terms(INFERRED_GRAPH),
-            },
-        )
+        return self.index.describe(str(ONTOLOGY_IRI), {ONTOLOGY_GRAPH: None, **self.ontology_terms})
 
     def representation(self, iri: str, fmt: str) -> bytes | None:
         """The description of ``iri`` as ``fmt`` (cached; None if there is no such resource)."""
@@ -228,7 +269,7 @@ class Catalog:
         with self._export_lock:
             data = self._downloads.get(SSSOM)
             if data is None:
-                data = sssom_tsv(self.dataset, self.manifest, self.version).encode("utf-8")
+                data = sssom_tsv(self._dataset(), self.manifest, self.version).encode("utf-8")
                 self._downloads[SSSOM] = data
         return data
 
@@ -239,12 +280,41 @@ class Catalog:
         with self._export_lock:
             data = self._downloads.get(fmt)
             if data is None:
-                data = export(self.dataset, fmt, "all")
+                data = export(self._dataset(), fmt, "all")
                 self._downloads[fmt] = data
         return data
 
+    def _dataset(self) -> Dataset:
+        """The whole dataset in rdflib, for a download: parsed for it, not kept."""
+        origin = self.origin
+        return origin.rdflib_dataset() if isinstance(origin, BuiltDataset) else origin
+
+
+def write_view(built: BuiltDataset, dataset: Dataset) -> Path:
+    """Compute the pages' view of ``dataset`` (the one ``built`` holds) and write it beside it."""
+    path = view_path(built)
+    for old in built.directory.glob(f"{VIEW_PREFIX}*.pickle"):
+        old.unlink()
+    catalog = Catalog.from_dataset(dataset, built.manifest, built.version, built)
+    path.write_bytes(pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
+    return path
+
 
 # ---------------------------------------------------------------- loading
+
+DATA_GRAPHS = (ASSERTED_GRAPH, INFERRED_GRAPH)
+
+
+def _ontology_terms(subjects: set[Node]) -> tuple[URIRef, ...]:
+    """The ontology's terms (and the ontology itself) among a data graph's subjects."""
+    return tuple(
+        sorted(
+            s
+            for s in subjects
+            if isinstance(s, URIRef)
+            and (str(s).startswith(ONTOLOGY_NAMESPACE) or s == ONTOLOGY_IRI)
+        )
+    )
 
 
 def _labels(graph: Graph) -> dict[str, str]:
