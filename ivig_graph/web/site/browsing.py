@@ -14,17 +14,10 @@ from ivig_graph.web.site.page_data import EXTENSION, PageData, catalog
 from ivig_graph.web.site.responses import cached, content_type, html_page
 from ivig_graph.web.views import Catalog
 from ivig_graph.web.views.article import ArticleText
-from ivig_graph.web.views.browse import (
-    SORTS,
-    Selection,
-    normalize,
-    ordered,
-    select,
-    suggest,
-    to_csv,
-)
+from ivig_graph.web.views.browse import SORTS, Selection, ordered, select, to_csv
 from ivig_graph.web.views.categories import category_rows
 from ivig_graph.web.views.cite import script_json
+from ivig_graph.web.views.search import normalize, suggest
 
 LIST_ARGUMENTS = ("status", "category", "mechanism", "intent", "q", "sort")
 

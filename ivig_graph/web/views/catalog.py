@@ -21,12 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rdflib import RDF, RDFS, Dataset, Graph, URIRef
-from rdflib.namespace import DCTERMS, OWL, SKOS
+from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from ivig_graph.build.stats import use_counts
-from ivig_graph.build.triples import MESH_SCHEME
 from ivig_graph.dataset.export import FORMATS, export
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
@@ -38,21 +36,20 @@ from ivig_graph.vocab import (
     ONTOLOGY_GRAPH,
     ONTOLOGY_IRI,
 )
+from ivig_graph.web.views.about import About, about_graph
 from ivig_graph.web.views.browse import Facet, facets
 from ivig_graph.web.views.chart import Chart, charts
 from ivig_graph.web.views.conditions import (
     category_views,
     condition_view,
-    english,
-    first,
+    labels_of,
     source_views,
-    texts,
 )
 from ivig_graph.web.views.describe import Description, SubjectIndex, serialize
 from ivig_graph.web.views.labels import Labels, label_view
-from ivig_graph.web.views.links import ID_BASE, ONTOLOGY_NAMESPACE, compact
+from ivig_graph.web.views.links import ID_BASE, compact
 from ivig_graph.web.views.model import Category, Condition, Ref, SourceList
-from ivig_graph.web.views.ontology_doc import OntologyDoc, document
+from ivig_graph.web.views.ontology_doc import OntologyDoc, document, ontology_terms
 
 # How the facets are ordered where order means something (the rest: by label).
 FACET_ORDER = {
@@ -63,21 +60,6 @@ FACET_ORDER = {
     "Treatment": 0,
     "Prevention": 1,
 }
-
-
-@dataclass(frozen=True)
-class About:
-    """What the home page says about the graph and where its facts come from."""
-
-    article: SourceList | None
-    lists: tuple[SourceList, ...]
-    therapy: str | None  # the article's summary of what IVIG is
-    icd10cm_release: str | None
-    mesh_release: str | None
-    ontology_version: str | None
-    date: str | None  # the ontology's dcterms:modified: the build writes no timestamps
-    inferred_triples: int
-    creator: str | None = None  # the ontology's dcterms:creator
 
 
 VIEW_PREFIX = "pages-"
@@ -148,7 +130,7 @@ class Catalog:
         union = Graph()
         for graph in (ontology, asserted, inferred):
             union += graph
-        labels = _labels(union)
+        labels = labels_of(union)
 
         def ref(node: Node) -> Ref:
             return Ref(str(node), labels.get(str(node)) or compact(str(node)))
@@ -181,10 +163,10 @@ class Catalog:
             categories=category_views(asserted, conditions, ref),
             sources=sources,
             resources=resources,
-            ontology_terms={name: _ontology_terms(subjects[name]) for name in DATA_GRAPHS},
+            ontology_terms={name: ontology_terms(subjects[name]) for name in DATA_GRAPHS},
             ontology=document(ontology, asserted, inferred, ref),
             counts=counts,
-            about=_about(sources, asserted, ontology, manifest, len(inferred)),
+            about=about_graph(sources, asserted, ontology, manifest, len(inferred)),
             facets=facets(conditions, FACET_ORDER),
             by_slug={condition.slug: condition for condition in conditions},
             label_data=label_view(asserted, union, ref),
@@ -303,51 +285,3 @@ def write_view(built: BuiltDataset, dataset: Dataset) -> Path:
 # ---------------------------------------------------------------- loading
 
 DATA_GRAPHS = (ASSERTED_GRAPH, INFERRED_GRAPH)
-
-
-def _ontology_terms(subjects: set[Node]) -> tuple[URIRef, ...]:
-    """The ontology's terms (and the ontology itself) among a data graph's subjects."""
-    return tuple(
-        sorted(
-            s
-            for s in subjects
-            if isinstance(s, URIRef)
-            and (str(s).startswith(ONTOLOGY_NAMESPACE) or s == ONTOLOGY_IRI)
-        )
-    )
-
-
-def _labels(graph: Graph) -> dict[str, str]:
-    """A name for every labelled IRI: its English skos:prefLabel, else its rdfs:label."""
-    labels: dict[str, str] = {}
-    for predicate in (RDFS.label, SKOS.prefLabel):  # the later wins
-        found: dict[str, list[str]] = {}
-        for subject, value in graph.subject_objects(predicate):
-            if isinstance(subject, URIRef) and english(value):
-                found.setdefault(str(subject), []).append(str(value))
-        labels.update({iri: min(values) for iri, values in found.items()})
-    return labels
-
-
-def _about(
-    sources: tuple[SourceList, ...],
-    asserted: Graph,
-    ontology: Graph,
-    manifest: Mapping[str, Any],
-    inferred_triples: int,
-) -> About:
-    article = next((s for s in sources if s.part_of is None), None)
-    modified = ontology.value(ONTOLOGY_IRI, DCTERMS.modified)
-    version = ontology.value(ONTOLOGY_IRI, OWL.versionInfo)
-    release = manifest.get("icd10cm_release")
-    return About(
-        article=article,
-        lists=tuple(s for s in sources if s.part_of is not None),
-        therapy=first(texts(asserted, IVIG.IVIG, RDFS.comment)),
-        icd10cm_release=str(release) if release else None,
-        mesh_release=first(str(v) for v in asserted.objects(MESH_SCHEME, DCTERMS.hasVersion)),
-        ontology_version=str(version) if version is not None else None,
-        date=str(modified) if modified is not None else None,
-        inferred_triples=inferred_triples,
-        creator=first(str(v) for v in ontology.objects(ONTOLOGY_IRI, DCTERMS.creator)),
-    )
