@@ -146,13 +146,6 @@ class Catalog:
             )
         )
         subjects = {name: set(dataset.graph(name).subjects()) for name in DATA_GRAPHS}
-        resources = frozenset(
-            str(s)
-            for name in DATA_GRAPHS
-            for s in subjects[name]
-            if isinstance(s, URIRef) and str(s).startswith(ID_BASE)
-        )
-        counts = manifest.get("counts") or use_counts(dataset)
         sources = source_views(asserted, conditions, ref)
         return cls(
             version=version,
@@ -162,10 +155,10 @@ class Catalog:
             conditions=conditions,
             categories=category_views(asserted, conditions, ref),
             sources=sources,
-            resources=resources,
+            resources=_resources(subjects),
             ontology_terms={name: ontology_terms(subjects[name]) for name in DATA_GRAPHS},
             ontology=document(ontology, asserted, inferred, ref),
-            counts=counts,
+            counts=manifest.get("counts") or use_counts(dataset),
             about=about_graph(sources, asserted, ontology, manifest, len(inferred)),
             facets=facets(conditions, FACET_ORDER),
             by_slug={condition.slug: condition for condition in conditions},
@@ -285,3 +278,13 @@ def write_view(built: BuiltDataset, dataset: Dataset) -> Path:
 # ---------------------------------------------------------------- loading
 
 DATA_GRAPHS = (ASSERTED_GRAPH, INFERRED_GRAPH)
+
+
+def _resources(subjects: Mapping[URIRef, set[Node]]) -> frozenset[str]:
+    """The IRIs under /id/ that the data graphs say something about: each has a page."""
+    return frozenset(
+        str(s)
+        for found in subjects.values()
+        for s in found
+        if isinstance(s, URIRef) and str(s).startswith(ID_BASE)
+    )
