@@ -13,7 +13,7 @@ from ivig_graph import formats
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import ONTOLOGY_IRI
 from ivig_graph.web.views import Catalog
-from ivig_graph.web.views.catalog import view_path
+from ivig_graph.web.views.catalog import code_stamp, view_path
 
 
 def refuse_rdflib(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -52,11 +52,14 @@ def test_descriptions_from_the_store_are_the_ones_rdflib_gives(
 
 
 def test_a_view_of_another_version_is_not_read(built: BuiltDataset, tmp_path: Path) -> None:
-    """A view file that is not this build's is ignored: the view is computed from the N-Quads."""
+    """A view file of another dataset, or written by other code, is ignored: the view is
+    computed from the N-Quads."""
     copy = BuiltDataset(tmp_path / "dataset", built.manifest)
     shutil.copytree(built.directory, copy.directory)
     stale = Catalog.load(copy)
-    stale.version, stale.conditions = "another", ()
-    view_path(copy).write_bytes(pickle.dumps(stale))
-    loaded = Catalog.load(copy)
-    assert loaded.version == built.version and len(loaded.conditions) > 100
+    stale.conditions = ()
+    for stamp, version in ((code_stamp(), "another"), ("other code", built.version)):
+        stale.version = version
+        view_path(copy).write_bytes(pickle.dumps((stamp, stale)))
+        loaded = Catalog.load(copy)
+        assert loaded.version == built.version and len(loaded.conditions) > 100

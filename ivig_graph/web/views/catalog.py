@@ -14,12 +14,14 @@ N-Quads beside it, and never read from anywhere else.
 
 from __future__ import annotations
 
+import hashlib
 import pickle
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.term import Node
@@ -97,13 +99,10 @@ class Catalog:
     @classmethod
     def load(cls, built: BuiltDataset) -> Catalog:
         """The view the build wrote for ``built``, or (without one) computed from its N-Quads."""
-        path = view_path(built)
-        if path.is_file():
-            with path.open("rb") as file:
-                catalog = pickle.load(file)
-            if isinstance(catalog, Catalog) and catalog.version == built.version:
-                catalog.origin = built
-                return catalog
+        catalog = _read_view(view_path(built))
+        if catalog is not None and catalog.version == built.version:
+            catalog.origin = built
+            return catalog
         return cls.from_dataset(built.rdflib_dataset(), built.manifest, built.version, built)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -271,8 +270,29 @@ def write_view(built: BuiltDataset, dataset: Dataset) -> Path:
     for old in built.directory.glob(f"{VIEW_PREFIX}*.pickle"):
         old.unlink()
     catalog = Catalog.from_dataset(dataset, built.manifest, built.version, built)
-    path.write_bytes(pickle.dumps(catalog, protocol=pickle.HIGHEST_PROTOCOL))
+    path.write_bytes(pickle.dumps((code_stamp(), catalog), protocol=pickle.HIGHEST_PROTOCOL))
     return path
+
+
+def _read_view(path: Path) -> Catalog | None:
+    """The view in ``path`` if this code wrote it, else None."""
+    try:
+        with path.open("rb") as file:
+            stamp, catalog = pickle.load(file)
+    except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError, AttributeError):
+        return None  # none, or not in this code's shape
+    return cast(Catalog, catalog) if stamp == code_stamp() else None
+
+
+@cache
+def code_stamp() -> str:
+    """A hash of this package's code: a view file pickled by other code (an upgrade, a change
+    to a view class) is not read but computed again, as the N-Quads' version alone would not
+    tell."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # ---------------------------------------------------------------- loading
