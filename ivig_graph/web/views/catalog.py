@@ -131,8 +131,13 @@ class Catalog:
             union += graph
         labels = labels_of(union)
 
+        refs: dict[str, Ref] = {}  # one Ref per IRI, shared (and pickled once)
+
         def ref(node: Node) -> Ref:
-            return Ref(str(node), labels.get(str(node)) or compact(str(node)))
+            iri = str(node)
+            if iri not in refs:
+                refs[iri] = Ref(iri, labels.get(iri) or compact(iri))
+            return refs[iri]
 
         conditions = tuple(
             sorted(
