@@ -20,7 +20,7 @@ from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import ValidationFailed
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
-from ivig_graph.web.views.catalog import view_path
+from ivig_graph.web.views.view_file import view_path
 
 REPO = Path(__file__).parent.parent
 EX = "https://example.org/"

@@ -13,7 +13,7 @@ from ivig_graph import formats
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import ONTOLOGY_IRI
 from ivig_graph.web.views import Catalog
-from ivig_graph.web.views.catalog import code_stamp, view_path
+from ivig_graph.web.views.view_file import code_stamp, view_path
 
 
 def refuse_rdflib(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,14 +14,12 @@ N-Quads beside it, and never read from anywhere else.
 
 from __future__ import annotations
 
-import hashlib
-import pickle
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.term import Node
@@ -52,6 +50,7 @@ from ivig_graph.web.views.labels import Labels, label_view
 from ivig_graph.web.views.links import ID_BASE, compact
 from ivig_graph.web.views.model import Category, Condition, Ref, SourceList
 from ivig_graph.web.views.ontology_doc import OntologyDoc, document, ontology_terms
+from ivig_graph.web.views.view_file import read_view, view_path, write_pickled
 
 # How the facets are ordered where order means something (the rest: by label).
 FACET_ORDER = {
@@ -64,13 +63,9 @@ FACET_ORDER = {
 }
 
 
-VIEW_PREFIX = "pages-"
+log = logging.getLogger(__name__)
 # Not in the view file: what is opened, cached or locked at run time.
 _RUNTIME = ("_index", "_representations", "_downloads", "_export_lock", "_index_lock")
-
-
-def view_path(built: BuiltDataset) -> Path:
-    return built.directory / f"{VIEW_PREFIX}{built.version}.pickle"
 
 
 @dataclass
@@ -99,10 +94,15 @@ class Catalog:
     @classmethod
     def load(cls, built: BuiltDataset) -> Catalog:
         """The view the build wrote for ``built``, or (without one) computed from its N-Quads."""
-        catalog = _read_view(view_path(built))
-        if catalog is not None and catalog.version == built.version:
+        catalog = read_view(view_path(built))
+        if isinstance(catalog, Catalog) and catalog.version == built.version:
             catalog.origin = built
             return catalog
+        log.warning(
+            "No pages' view written by this code for dataset %s: computing it from the N-Quads "
+            "(slow and large for a big graph); `ivig-graph build` writes it.",
+            built.version,
+        )
         return cls.from_dataset(built.rdflib_dataset(), built.manifest, built.version, built)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -271,33 +271,7 @@ class Catalog:
 
 def write_view(built: BuiltDataset, dataset: Dataset) -> Path:
     """Compute the pages' view of ``dataset`` (the one ``built`` holds) and write it beside it."""
-    path = view_path(built)
-    for old in built.directory.glob(f"{VIEW_PREFIX}*.pickle"):
-        old.unlink()
-    catalog = Catalog.from_dataset(dataset, built.manifest, built.version, built)
-    path.write_bytes(pickle.dumps((code_stamp(), catalog), protocol=pickle.HIGHEST_PROTOCOL))
-    return path
-
-
-def _read_view(path: Path) -> Catalog | None:
-    """The view in ``path`` if this code wrote it, else None."""
-    try:
-        with path.open("rb") as file:
-            stamp, catalog = pickle.load(file)
-    except (OSError, ValueError, TypeError, EOFError, pickle.UnpicklingError, AttributeError):
-        return None  # none, or not in this code's shape
-    return cast(Catalog, catalog) if stamp == code_stamp() else None
-
-
-@cache
-def code_stamp() -> str:
-    """A hash of this package's code: a view file pickled by other code (an upgrade, a change
-    to a view class) is not read but computed again, as the N-Quads' version alone would not
-    tell."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return write_pickled(built, Catalog.from_dataset(dataset, built.manifest, built.version, built))
 
 
 # ---------------------------------------------------------------- loading
