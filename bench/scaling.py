@@ -17,6 +17,7 @@ from ivig_graph.build.synthetic import scaled_asserted
 from ivig_graph.dataset.files import BuiltDataset, new_dataset, write_built
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from ivig_graph.web.views.catalog import write_view
 
 
 def build_scaled(scale: int, work: Path, row: dict[str, object]) -> BuiltDataset:
@@ -43,6 +44,7 @@ def build_scaled(scale: int, work: Path, row: dict[str, object]) -> BuiltDataset
     built = write_built(
         combined, work / f"scale-{scale}", manifest_for(combined, base.source_sha256)
     )
+    write_view(built, combined)  # the pages' view, as ``ivig-graph build`` writes it
     row["write_s"] = round(time.perf_counter() - started, 2)
     return built
 

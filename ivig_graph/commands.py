@@ -24,7 +24,6 @@ from ivig_graph.dataset.export import export
 from ivig_graph.dataset.files import DEFAULT_DIRECTORY, MANIFEST_FILE, BuiltDataset, load_built
 from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
 from ivig_graph.query.command import examples, find_example, read_query_file, run_query
-from ivig_graph.query.engine import load_store
 from ivig_graph.resources import Sources, cache_root, input_fingerprint
 from ivig_graph.terminal import listing, render, table
 from ivig_graph.vocab import CONDITION
@@ -132,7 +131,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def _print_answer(args: argparse.Namespace, text: str) -> int:
-    store = load_store(_dataset(args.dataset).nquads_path)
+    store = _dataset(args.dataset).open_store()
     terminal = sys.stdout.isatty()
     sys.stdout.write(run_query(store, text, args.format, full=args.full, terminal=terminal))
     return 0

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
-from rdflib import Dataset, Graph
+from rdflib import BNode, Dataset, Graph, Literal, URIRef
+from rdflib.term import Node
 
 
 def _serialized(source: Graph | Dataset) -> tuple[bytes, ox.RdfFormat]:
@@ -43,3 +44,26 @@ def to_graph(triples: Iterable[ox.Triple]) -> Graph:
     if data:
         graph.parse(data=data, format="nt")
     return graph
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def rdflib_term(node: object) -> Node:
+    """One Oxigraph term as rdflib's (a simple literal stays without a datatype, as rdflib
+    parses it); converted term by term, faster than through N-Triples for a few statements."""
+    if isinstance(node, ox.NamedNode):
+        return URIRef(node.value)
+    if isinstance(node, ox.BlankNode):
+        return BNode(node.value)
+    if not isinstance(node, ox.Literal):
+        raise ValueError(f"rdflib cannot hold {node!r}")
+    if node.language:
+        return Literal(node.value, lang=node.language)
+    if node.datatype.value == _XSD_STRING:
+        return Literal(node.value)
+    return Literal(node.value, datatype=URIRef(node.datatype.value))
+
+
+def rdflib_triple(triple: ox.Triple | ox.Quad) -> tuple[Node, Node, Node]:
+    return rdflib_term(triple.subject), rdflib_term(triple.predicate), rdflib_term(triple.object)

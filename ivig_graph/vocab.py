@@ -7,6 +7,8 @@ a typo such as ``IVIG.mechansim`` raises at the line that makes it.
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
+from ivig_graph.prefixes import PREFIXES as PREFIXES  # predeclared in every query
+
 
 class IVIG(DefinedNamespace):
     """https://w3id.org/ivig/ontology# -- the IVIG uses ontology."""
@@ -108,18 +110,3 @@ CATEGORY_SCHEME = URIRef("https://w3id.org/ivig/id/scheme/categories")
 
 ICD10CM = Namespace("http://purl.bioontology.org/ontology/ICD10CM/")
 MESH = Namespace("http://id.nlm.nih.gov/mesh/")
-
-PREFIXES = {
-    "ivig": str(IVIG._NS),
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "prov": "http://www.w3.org/ns/prov#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "schema": "https://schema.org/",
-    "condition": str(CONDITION),
-    "indication": str(INDICATION),
-    "category": str(CATEGORY),
-    "source": str(SOURCE),
-    "product": str(PRODUCT),
-    "icd10cm": str(ICD10CM),
-    "mesh": str(MESH),
-}

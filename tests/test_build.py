@@ -20,6 +20,7 @@ from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import ValidationFailed
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from ivig_graph.web.views.view_file import view_path
 
 REPO = Path(__file__).parent.parent
 EX = "https://example.org/"
@@ -119,10 +120,12 @@ def test_build_reads_each_input_once(sources_copy: Sources) -> None:
     )
     assert len(inputs) >= 15
     with opened_files(root) as counts:
-        build(root / "out", sources_copy)
-    # Each input opened once, and the two files written once each.
+        built = build(root / "out", sources_copy)
+    # Each input opened once, and the three files written once each (the store is written by
+    # the engine, not through Python's open).
     expected = Counter({path: 1 for path in inputs})
-    expected.update([Path("out/dataset.nq"), Path("out/manifest.json")])
+    pages_view = Path("out") / view_path(built).name
+    expected.update([Path("out/dataset.nq"), Path("out/manifest.json"), pages_view])
     # curation reads the article twice (asserted_graph and read_conditions each call
     # read_article); the build adds none of its own beyond the one read for the manifest's hash.
     expected[Path("data/source/ivig-article.txt")] = 3

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from rdflib import OWL, RDF, RDFS, Graph, URIRef
 from rdflib.namespace import DCTERMS, SKOS
 
+from ivig_graph import vocab
 from ivig_graph.resources import Sources
 from ivig_graph.vocab import IVIG, ONTOLOGY_IRI
 
@@ -89,3 +92,31 @@ def test_v2_label_terms_are_in_the_contract_and_aligned(ontology_file: Graph) ->
     # A labelled indication is a statement of its own, never one of the article's indications.
     assert (IVIG.LabelledIndication, RDFS.subClassOf, IVIG.Indication) not in ontology_file
     assert set(ontology_file.objects(IVIG.Route, OWL.oneOf)) != set()
+
+
+def test_the_predeclared_prefixes_are_the_vocabulary_namespaces() -> None:
+    """ivig_graph.prefixes (plain strings, for processes without rdflib) and vocab agree."""
+    namespaces = {
+        "ivig": IVIG._NS,
+        "skos": SKOS._NS,
+        "dcterms": DCTERMS._NS,
+        "condition": vocab.CONDITION,
+        "indication": vocab.INDICATION,
+        "category": vocab.CATEGORY,
+        "source": vocab.SOURCE,
+        "product": vocab.PRODUCT,
+        "icd10cm": vocab.ICD10CM,
+        "mesh": vocab.MESH,
+    }
+    for prefix, namespace in namespaces.items():
+        assert vocab.PREFIXES[prefix] == str(namespace), prefix
+
+
+def test_a_query_worker_does_not_load_rdflib() -> None:
+    """A worker only runs queries on the store: rdflib (about 19 MB) stays out of it."""
+    code = (
+        "import sys, ivig_graph.serve.worker\n"
+        "print(sorted(m for m in sys.modules if m.startswith('rdflib')))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "[]", found.stdout

@@ -158,4 +158,11 @@ def build(
     dataset = assemble(inputs, progress, reasoner)
     with _stage(progress, "write"):
         manifest = manifest_for(dataset, inputs.source_sha256, inputs.mesh_verified_against)
-        return write_built(dataset, directory, manifest)
+        built = write_built(dataset, directory, manifest)  # the N-Quads and the store
+        # The pages' view, computed here from the graphs in hand so that ``serve`` reads it
+        # instead of holding the dataset in rdflib. Imported here: the web package imports
+        # the serving path, which the build does not otherwise need.
+        from ivig_graph.web.views.catalog import write_view
+
+        write_view(built, dataset)
+        return built

@@ -13,14 +13,15 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rdflib import RDF, Dataset, Graph, Literal, URIRef, Variable
 from rdflib.namespace import SKOS
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.sparql import Query
 
 from ivig_graph.errors import QueryError
+
+if TYPE_CHECKING:  # rdflib's SPARQL engine is imported on first use (0.3 s of a server's start)
+    from rdflib.plugins.sparql.sparql import Query
 from ivig_graph.vocab import (
     ASSERTED_GRAPH,
     CONDITION,
@@ -60,12 +61,17 @@ _NAMESPACES = {
 
 @cache  # prepared on first use, not at import (it takes tens of milliseconds)
 def _derivations() -> Query:
-    return prepareQuery(_DERIVATIONS, initNs=_NAMESPACES)
+    return _prepared(_DERIVATIONS)
+
+
+def _prepared(text: str) -> Query:
+    from rdflib.plugins.sparql import prepareQuery
+
+    return prepareQuery(text, initNs=_NAMESPACES)
 
 
 # Kinds stated by a product label: the labelled indications that state them, and their sources.
-_LABEL_DERIVATIONS = prepareQuery(
-    """
+_LABEL_DERIVATIONS = """
     SELECT ?mechanism ?kind ?kindLabel ?basis ?labelled ?source WHERE {
       GRAPH ?inferred { ?condition ivig:mechanism ?mechanism }
       GRAPH ?asserted {
@@ -79,13 +85,12 @@ _LABEL_DERIVATIONS = prepareQuery(
       }
     }
     ORDER BY ?mechanism ?kind ?labelled ?source
-    """,
-    initNs={
-        **PREFIXES,
-        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-        "owl": "http://www.w3.org/2002/07/owl#",
-    },
-)
+    """
+
+
+@cache
+def _label_query() -> Query:
+    return _prepared(_LABEL_DERIVATIONS)
 
 
 @dataclass(frozen=True)
@@ -136,7 +141,7 @@ def explain(dataset: Dataset, condition: URIRef) -> Explanation:
 
 def _label_derivations(dataset: Dataset, condition: URIRef) -> tuple[Derivation, ...]:
     rows = dataset.query(
-        _LABEL_DERIVATIONS,
+        _label_query(),
         initBindings={
             "condition": condition,
             "inferred": INFERRED_GRAPH,

@@ -3,17 +3,24 @@
 The build writes ``dataset.nq`` (every quad of the three named graphs, blank nodes canonically
 labelled, lines sorted, so two builds are byte-identical) and ``manifest.json`` (version, counts,
 statistics). ``serve``, ``query`` and ``export`` load it without reasoning again.
+
+It also writes the N-Quads into an on-disk Oxigraph store, ``store-<version>/``, once, so that
+``serve`` opens it read-only (its query workers and its pages) instead of loading the N-Quads
+at every start. The directory is named by the version, so a store that does not match the
+N-Quads is never opened; a dataset without one still works (``serve`` then loads a copy).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import Dataset
 from rdflib.compare import to_canonical_graph
 
@@ -22,6 +29,7 @@ from ivig_graph.vocab import GRAPHS, PREFIXES
 
 NQUADS_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
+STORE_PREFIX = "store-"
 DEFAULT_DIRECTORY = Path("build") / "dataset"
 
 
@@ -64,6 +72,21 @@ class BuiltDataset:
         """Content hash of the N-Quads: changes exactly when the data changes."""
         return str(self.manifest["version"])
 
+    @property
+    def store_directory(self) -> Path | None:
+        """The on-disk store the build wrote for this version, if there is one."""
+        directory = self.directory / f"{STORE_PREFIX}{self.version}"
+        return directory if directory.is_dir() else None
+
+    def open_store(self) -> ox.Store:
+        """The dataset's named graphs in a store: the built one opened read-only, else (a
+        dataset written without one) the N-Quads loaded into memory."""
+        if self.store_directory is not None:
+            return ox.Store.read_only(str(self.store_directory))
+        store = ox.Store()
+        store.bulk_load(path=str(self.nquads_path), format=ox.RdfFormat.N_QUADS)
+        return store
+
     @cached_property
     def nquads(self) -> bytes:
         return self.nquads_path.read_bytes()
@@ -80,12 +103,30 @@ def write_built(dataset: Dataset, directory: Path, manifest: dict[str, Any]) -> 
     directory.mkdir(parents=True, exist_ok=True)
     data = canonical_nquads(dataset)
     full_manifest = {**manifest, "version": hashlib.sha256(data).hexdigest()[:16]}
+    for old in directory.glob(f"{STORE_PREFIX}*"):
+        shutil.rmtree(old, ignore_errors=True)
     (directory / NQUADS_FILE).write_bytes(data)
     (directory / MANIFEST_FILE).write_text(
         json.dumps(full_manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
         encoding="utf-8",
     )
-    return BuiltDataset(directory, full_manifest)
+    built = BuiltDataset(directory, full_manifest)
+    write_store(built)
+    return built
+
+
+def write_store(built: BuiltDataset) -> Path:
+    """Load the N-Quads into an on-disk store named by the version; written to a temporary name
+    and renamed when complete, so a half-written store is never opened."""
+    target = built.directory / f"{STORE_PREFIX}{built.version}"
+    partial = built.directory / f".{STORE_PREFIX}{built.version}.partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    store = ox.Store(str(partial))
+    store.bulk_load(path=str(built.nquads_path), format=ox.RdfFormat.N_QUADS)
+    store.flush()
+    del store  # closes it: readers open it read-only
+    partial.rename(target)
+    return target
 
 
 def load_built(directory: Path = DEFAULT_DIRECTORY) -> BuiltDataset:

@@ -1,10 +1,13 @@
 """Evaluate one SPARQL query against the built dataset with Oxigraph; answer serialized bytes.
 
-Nothing here knows about HTTP. ``load_store`` reads the built N-Quads into an in-memory store
-(the named graphs, plus their union copied into the store's default graph so that ``FROM`` and
-the protocol's ``default-graph-uri`` keep their meaning: the union is the *default*, not an
-override). ``execute`` runs a ``QueryRequest`` and returns a ``QueryAnswer``, capping the rows or
-triples it returns, and the bytes of the answer, and saying when it did.
+Nothing here knows about HTTP. ``load_store`` reads the built N-Quads into a store (the build
+also writes one to disk: ``BuiltDataset.store_directory``); its default graph is empty. The
+endpoint's default graph is the union of the named graphs: a query that names no dataset (no
+``FROM`` or ``FROM NAMED``, no ``default-graph-uri`` or ``named-graph-uri``) runs with the
+engine's ``use_default_graph_as_union``; one that names a dataset gets exactly that dataset (the
+union is the *default*, not an override). ``execute`` runs a ``QueryRequest`` and returns a
+``QueryAnswer``, capping the rows or triples it returns, and the bytes of the answer, and saying
+when it did.
 
 Queries must have passed ``sparql_guard.inspect_query`` first (``SERVICE`` is refused there;
 Oxigraph would otherwise make the HTTP request).
@@ -23,14 +26,11 @@ import pyoxigraph as ox
 from ivig_graph import formats, sparql_syntax
 from ivig_graph.errors import Malformed, NotAcceptable, QueryFailed
 from ivig_graph.formats import Format
-from ivig_graph.vocab import PREFIXES
+from ivig_graph.prefixes import PREFIXES
+from ivig_graph.query.guard import tokens
 
 ResultKind = Literal["results", "graph"]
 ANSWER_FORMATS = {fmt.name: fmt for fmt in (*formats.RESULTS, *formats.RDF)}
-
-# Copies every quad into the default graph, so that the default graph is the union (as the
-# endpoint documents) while FROM and default-graph-uri still name single graphs. A fixed query.
-_UNION_INTO_DEFAULT = "INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 @dataclass(frozen=True)
@@ -62,12 +62,18 @@ class QueryAnswer:
 
 
 def load_store(nquads_path: Path, directory: Path | None = None) -> ox.Store:
-    """A store of the built dataset, in memory or on disk in ``directory``; its default graph
-    holds the union."""
+    """A store of the built dataset's named graphs, in memory or on disk in ``directory``."""
     store = ox.Store(str(directory)) if directory is not None else ox.Store()
     store.bulk_load(path=str(nquads_path), format=ox.RdfFormat.N_QUADS)
-    store.update(_UNION_INTO_DEFAULT)
     return store
+
+
+def names_dataset(query: str) -> bool:
+    """Whether the query has a ``FROM`` or ``FROM NAMED`` clause (outside strings, IRIs and
+    comments: the guard's tokens). Only a dataset clause has the bare keyword."""
+    if "from" not in query.casefold():  # most queries: no need to scan
+        return False
+    return any(t.kind == "word" and t.text.upper() == "FROM" for t in tokens(query))
 
 
 def start_query(
@@ -76,12 +82,16 @@ def start_query(
     default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] | None,
     named_graphs: list[ox.NamedNode | ox.BlankNode] | None,
 ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-    """Parse and start ``request`` on ``store``; the engine's refusals become ``QueryFailed``."""
+    """Parse and start ``request`` on ``store``; the engine's refusals become ``QueryFailed``.
+
+    With no dataset from the protocol or the query, the default graph is the union."""
+    union = default_graph is None and named_graphs is None and not names_dataset(request.query)
     try:
         return store.query(
             request.query,
             base_iri=request.base_iri,
             prefixes=PREFIXES,
+            use_default_graph_as_union=union,
             default_graph=default_graph,
             named_graphs=named_graphs,
         )
@@ -277,28 +287,12 @@ def serialize_triples(triples: list[ox.Triple], fmt: Format) -> bytes:
 def _compacted_jsonld(triples: list[ox.Triple]) -> bytes:
     """pyoxigraph writes expanded JSON-LD only (no compaction with a context, as of 0.5), so
     rdflib compacts it, as it does every JSON-LD we serve. Imported here: a worker that never
-    answers JSON-LD never loads rdflib. Terms are converted one by one (faster than rdflib's
-    N-Triples parser)."""
-    from rdflib import BNode, Graph, Literal, URIRef
-    from rdflib.term import Node
+    answers JSON-LD never loads rdflib."""
+    from rdflib import Graph
 
     from ivig_graph.dataset.export import jsonld
-
-    xsd_string = "http://www.w3.org/2001/XMLSchema#string"
-
-    def term(node: object) -> Node:
-        if isinstance(node, ox.NamedNode):
-            return URIRef(node.value)
-        if isinstance(node, ox.BlankNode):
-            return BNode(node.value)
-        if not isinstance(node, ox.Literal):
-            raise ValueError(f"JSON-LD cannot hold {node!r}")
-        if node.language:
-            return Literal(node.value, lang=node.language)
-        if node.datatype.value == xsd_string:
-            return Literal(node.value)
-        return Literal(node.value, datatype=URIRef(node.datatype.value))
+    from ivig_graph.rdf_bridge import rdflib_triple
 
     graph = Graph()
-    graph.addN((term(t.subject), term(t.predicate), term(t.object), graph) for t in triples)
+    graph.addN((*rdflib_triple(t), graph) for t in triples)
     return jsonld(graph)

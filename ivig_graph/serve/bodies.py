@@ -13,7 +13,7 @@ counted, and refused at once beyond:
 * ``total`` bodies arriving at once (``Overloaded``: 503).
 
 A thread that waits for a body computes nothing and costs little memory, so granian is given
-``WAITING_BODIES`` threads beyond the app's (``serve.http``), and ``total`` is those plus half
+``WAITING_BODIES`` threads beyond the app's (``serve.supervisor``), and ``total`` is those plus half
 the app's threads: 100 POSTs trickling in from 100 clients then leave the app's threads to
 everyone else (with 8 in all, every other client's POST was refused 503).
 

@@ -5,7 +5,7 @@ connection costs no Python thread; the Flask app runs on ``http_threads`` thread
 ``http_processes`` processes (one by default: a second answered 39-60% more fresh queries a
 second on 2 cores but cost 183 MB and splits the per-client limits, bench/RESULTS.md). Each HTTP
 process imports ``ivig_graph.web.wsgi`` and builds the app from the ``IVIG_*`` environment this
-function sets.
+function sets; ``serve.supervisor``, which this process becomes, starts granian.
 
 Before granian starts, the address is bound once without ``SO_REUSEPORT``: granian's own
 sockets share a port with any other granian (a second ``serve`` would silently split the
@@ -16,51 +16,17 @@ is an error now (``PortInUse``, exit code 9) that names the port and what to do.
 from __future__ import annotations
 
 import errno
-import logging
 import os
 import socket
 import sys
-import tempfile
-
-from granian.constants import HTTPModes, Interfaces
-from granian.http import HTTP1Settings
-from granian.server import MPServer
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import PortInUse
-from ivig_graph.serve.bodies import WAITING_BODIES
+from ivig_graph.serve.supervisor import GranianSettings
 from ivig_graph.web.config import ServerConfig
-from ivig_graph.web.metrics import MULTIPROCESS_VARIABLE
 
 BACKEND_CHECK_TIMEOUT = 30.0
 DATASET_VARIABLE = "IVIG_GRAPH_DATASET"
-HEADER_READ_TIMEOUT_MS = 10_000
-
-
-class WaitingThreads(logging.Filter):
-    """Drops granian's warning that more app threads than cores is a lot: ours spend their
-    time waiting for a query worker's answer, not computing."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "Python threads" not in record.getMessage()
-
-
-# granian's own log lines, on standard error beside the app's, without that warning.
-GRANIAN_LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"threads": {"()": f"{__name__}.WaitingThreads"}},
-    "formatters": {"generic": {"()": "logging.Formatter", "fmt": "[%(levelname)s] %(message)s"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "generic",
-            "filters": ["threads"],
-            "stream": "ext://sys.stderr",
-        }
-    },
-    "loggers": {"_granian": {"handlers": ["console"], "level": "INFO", "propagate": False}},
-}
 
 
 def check_port(host: str, port: int) -> None:
@@ -84,25 +50,6 @@ def url_of(config: ServerConfig) -> str:
     return f"http://{host}:{config.port}/"
 
 
-def granian_server(config: ServerConfig) -> MPServer:
-    return MPServer(
-        "ivig_graph.web.wsgi:app_from_environment",
-        factory=True,
-        address=config.host,
-        port=config.port,
-        interface=Interfaces.WSGI,
-        workers=config.http_processes,
-        blocking_threads=config.http_threads + WAITING_BODIES,  # serve/bodies.py
-        backpressure=config.max_connections,  # connections, not requests: see the docstring
-        http=HTTPModes.http1,
-        websockets=False,
-        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
-        log_access=False,  # the app writes its own structured access log
-        log_dictconfig=GRANIAN_LOGGING,
-        respawn_failed_workers=True,
-    )
-
-
 def run_server(built: BuiltDataset, config: ServerConfig) -> None:
     """Serve ``built`` until interrupted (blocks). With a backend, first checks that it holds
     the built dataset (answers and ETags name its version)."""
@@ -120,11 +67,9 @@ def run_server(built: BuiltDataset, config: ServerConfig) -> None:
         )
     os.environ.update(config.environment())
     os.environ[DATASET_VARIABLE] = str(built.directory.resolve())
-    os.environ.pop(MULTIPROCESS_VARIABLE, None)
-    if config.http_processes == 1:
-        granian_server(config).serve()
-        return
-    # Several HTTP processes: /metrics adds up what each wrote here (web/metrics.py).
-    with tempfile.TemporaryDirectory(prefix="ivig-graph-metrics-") as directory:
-        os.environ[MULTIPROCESS_VARIABLE] = directory
-        granian_server(config).serve()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # granian's supervising process becomes a fresh interpreter that imports granian and the
+    # configuration only (about 25 MB instead of this one's 68: rdflib, Flask, the engine).
+    command = ["-m", "ivig_graph.serve.supervisor", *GranianSettings.of(config).arguments()]
+    os.execv(sys.executable, [sys.executable, *command])

@@ -13,8 +13,9 @@ same way; the HTTP process is never at risk.
 process serves the endpoint (docs/endpoint.md).
 
 Workers are fresh interpreters talking over an inherited socket pair (forking a threaded
-process is unsafe). They open one on-disk copy of the dataset read-only (``StoreCopy``), so
-each worker costs its interpreter and the engine's caches, not a copy of the data.
+process is unsafe). They open one on-disk store read-only (``StoreCopy``: the one the build
+wrote, else a temporary copy), so each worker costs its interpreter and the engine's caches,
+not a copy of the data.
 """
 
 from __future__ import annotations
@@ -75,17 +76,18 @@ class PoolSettings:
 
 
 class StoreCopy:
-    """The built N-Quads loaded once into an on-disk store in a temporary directory, removed
-    by ``close``; its default graph holds the union of the named graphs."""
+    """The store the workers open read-only: ``built`` (the build's, kept), or else the
+    N-Quads loaded once into a temporary directory that ``close`` removes."""
 
-    def __init__(self, nquads_path: Path) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix="ivig-graph-store-"))
-        store = load_store(nquads_path, self.directory)
-        store.flush()
-        del store  # closes it: the workers open it read-only
+    def __init__(self, nquads_path: Path, built: Path | None = None) -> None:
+        self.temporary = built is None
+        self.directory = built or Path(tempfile.mkdtemp(prefix="ivig-graph-store-"))
+        if self.temporary:
+            load_store(nquads_path, self.directory).flush()  # closed: workers open it read-only
 
     def close(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
+        if self.temporary:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @dataclass
@@ -105,8 +107,9 @@ class _Worker:
 class QueryPool:
     """``settings.size`` worker processes; ``execute`` runs one query on one of them."""
 
-    def __init__(self, nquads_path: Path, settings: PoolSettings) -> None:
+    def __init__(self, nquads_path: Path, settings: PoolSettings, store: Path | None = None):
         self.nquads_path = Path(nquads_path)
+        self.store_directory = store  # the build's store, if it wrote one
         self.settings = settings
         self.slots = Slots(settings)
         self.restarts = 0
@@ -125,7 +128,7 @@ class QueryPool:
         multiprocessing's finalizers: the store copy and the spool were left behind."""
         Finalize(None, self.close, exitpriority=10)
         if self.settings.backend is None:
-            self._copy = StoreCopy(self.nquads_path)
+            self._copy = StoreCopy(self.nquads_path, self.store_directory)
         workers = [self._spawn() for _ in range(self.settings.size)]
         for worker in workers:
             self._await_ready(worker)

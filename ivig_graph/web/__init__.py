@@ -73,6 +73,7 @@ def start_pool(dataset: BuiltDataset, config: ServerConfig) -> QueryPool:
             client_queue=config.client_queue,
             backend=config.backend,
         ),
+        dataset.store_directory,
     )
     pool.start()
     atexit.register(pool.close)

@@ -3,17 +3,17 @@
 The prefixes (the predeclared ones and the W3C vocabularies the ontology uses), the classes and
 properties of the ontology and those the data uses, the named individuals (statuses, intents,
 mechanisms), the categories, and every condition with its preferred and other names. Built once
-when the app starts, from the built dataset loaded into an in-memory Oxigraph store (a few
-milliseconds for this graph), with fixed queries; no request reads a file or runs a query.
+in the background when the app starts, from the built dataset's store
+(``BuiltDataset.open_store``), with fixed queries; no request reads a file or runs a query.
 """
 
 from __future__ import annotations
 
 import json
 from collections import defaultdict
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
 
 from ivig_graph.dataset.files import BuiltDataset
@@ -23,6 +23,7 @@ from ivig_graph.web.views.links import DISPLAY_PREFIXES, compact
 completions = Blueprint("completions", __name__)
 EXTENSION = "ivig_graph.completions"
 PATH = "/sparql/completions.json"
+LOAD_TIMEOUT = 60.0  # seconds a request waits for the lists at start-up
 
 _PREFIXES = """
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -68,8 +69,7 @@ QUERIES: dict[str, str] = {
 
 def build(dataset: BuiltDataset) -> dict[str, Any]:
     """The completion lists for ``dataset``: prefixes, then terms of each kind, sorted."""
-    store = ox.Store()
-    store.bulk_load(path=str(dataset.nquads_path), format=ox.RdfFormat.N_QUADS)
+    store = dataset.open_store()
     prefixes = [
         {"prefix": prefix, "namespace": namespace, "predeclared": prefix in PREFIXES}
         for prefix, namespace in DISPLAY_PREFIXES.items()
@@ -109,16 +109,23 @@ def _bound(solution: Any, name: str) -> bool:
 
 
 def register_completions(app: Flask, dataset: BuiltDataset) -> None:
-    """Build the lists now (at start-up) and serve them at ``PATH``."""
-    body = json.dumps(build(dataset), ensure_ascii=False, separators=(",", ":"))
-    app.extensions[EXTENSION] = body.encode("utf-8")
+    """Build the lists in the background from start-up (seconds at 100x the graph: the server
+    answers queries meanwhile) and serve them at ``PATH``."""
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ivig-completions")
+    app.extensions[EXTENSION] = executor.submit(_body, dataset)
+    executor.shutdown(wait=False)
     app.register_blueprint(completions)
+
+
+def _body(dataset: BuiltDataset) -> bytes:
+    return json.dumps(build(dataset), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @completions.get(PATH)
 def completions_json() -> Response:
     """The lists as JSON; cacheable, since they change only when the dataset does."""
-    body: bytes = current_app.extensions[EXTENSION]
+    lists: Future[bytes] = current_app.extensions[EXTENSION]
+    body = lists.result(timeout=LOAD_TIMEOUT)
     response = Response(body, mimetype="application/json")
     response.set_etag(current_app.extensions["ivig_graph"].dataset.version)
     response.headers["Cache-Control"] = "public, max-age=300"

@@ -43,10 +43,10 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from ivig_graph.serve.supervisor import MULTIPROCESS_VARIABLE
 from ivig_graph.web.state import Endpoint
 
 EXTENSION = "ivig_graph.metrics"
-MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's own name for it
 QUERY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 SHED_STATUSES = (429, 503)
 GAUGE_REFRESH_SECONDS = 1.0

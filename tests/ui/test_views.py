@@ -10,10 +10,11 @@ from ivig_graph import formats
 from ivig_graph.dataset.files import new_dataset
 from ivig_graph.vocab import ASSERTED_GRAPH, INFERRED_GRAPH
 from ivig_graph.web.views import Catalog
-from ivig_graph.web.views.browse import Selection, normalize, select
+from ivig_graph.web.views.browse import Selection, select
 from ivig_graph.web.views.describe import SubjectIndex, serialize
 from ivig_graph.web.views.links import compact, href, local_path
 from ivig_graph.web.views.results import example, from_json
+from ivig_graph.web.views.search import normalize
 from tests.web.conftest import make_small_dataset
 
 
@@ -75,7 +76,7 @@ def test_descriptions_follow_blank_nodes_within_each_graph() -> None:
         """,
         format="trig",
     )
-    description = SubjectIndex(dataset).describe_resource("http://example.org/a")
+    description = SubjectIndex.of_dataset(dataset).describe_resource("http://example.org/a")
     assert [name for name, _ in description.parts] == [ASSERTED_GRAPH, INFERRED_GRAPH]
     assert len(description.triples(ASSERTED_GRAPH)) == 4
     assert len(description.triples(INFERRED_GRAPH)) == 1

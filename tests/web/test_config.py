@@ -10,7 +10,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from ivig_graph.serve.bodies import WAITING_BODIES
-from ivig_graph.serve.http import granian_server
+from ivig_graph.serve.supervisor import GranianSettings, granian_server
 from ivig_graph.web import create_app
 from ivig_graph.web.config import ENV_VARS, ConfigError, ServerConfig
 from tests.servers import endpoint_config
@@ -63,7 +63,9 @@ def test_bad_settings_are_refused_with_the_reason(
 
 def test_granian_serves_the_app_factory_on_the_configured_address() -> None:
     config = ServerConfig(host="::1", port=8123, http_processes=3, http_threads=8, timeout=10)
-    server = granian_server(config)
+    settings = GranianSettings.of(config)
+    assert GranianSettings.parse(settings.arguments()) == settings  # as the supervisor gets them
+    server = granian_server(settings)
     assert (server.bind_addr, server.bind_port) == ("::1", 8123)
     assert (server.workers, server.blocking_threads) == (3, 8 + WAITING_BODIES)  # bodies wait apart
     assert server.target == "ivig_graph.web.wsgi:app_from_environment"

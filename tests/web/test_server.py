@@ -342,6 +342,20 @@ def test_a_second_server_on_the_same_port_is_refused(server: RunningServer) -> N
     assert answers == [200] * 10
 
 
+def test_the_supervising_process_holds_only_granian(server: RunningServer) -> None:
+    """``serve`` becomes granian's lean supervisor: none of the app's libraries are loaded in
+    it (they made it 68 MB), the HTTP process under it has them."""
+    pid = server.process.pid
+    command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    assert b"ivig_graph.serve.supervisor" in command
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    assert "pyoxigraph" not in maps and "granian" in maps
+    code = "import json, sys, ivig_graph.serve.supervisor; print(json.dumps(sorted(sys.modules)))"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    loaded = {name.split(".")[0] for name in json.loads(found.stdout)}
+    assert not loaded & {"rdflib", "flask", "pyoxigraph"}, loaded
+
+
 def test_ctrl_c_stops_the_server_and_its_workers(small_built: BuiltDataset, tmp_path: Path) -> None:
     """Ctrl+C in a terminal signals the whole process group: everything exits, status 0."""
     log = tmp_path / "server.log"

@@ -1,25 +1,30 @@
 """``Catalog``: a built dataset read once into the view data every page shows.
 
-Loading parses the N-Quads with rdflib and computes everything the pages need (well under a
-second for the real dataset; each condition's view is built by ``conditions``); afterwards
-requests only read this data. The rdflib dataset is
-kept for the full-dataset downloads, which are serialised on first request, one at a time,
-and cached.
+The view is computed from the rdflib dataset by ``from_dataset`` (each condition's view is
+built by ``conditions``) when the build writes it (``write_view``: ``pages-<version>.pickle``
+beside the N-Quads), so that ``serve`` only reads that file (``load``): the server never holds
+the dataset in rdflib, which took 32 s and 700 MB at 100x the real graph. A dataset without the
+file (written by hand, or by an older build) is computed from at start-up, as before.
+
+A resource's description is read from the build's store (``SubjectIndex``), one resource at a
+time; the full-dataset downloads parse the N-Quads when first asked for, one at a time, and keep
+only the bytes. The view file is a pickle: it is the build's own output, as trusted as the
+N-Quads beside it, and never read from anywhere else.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from rdflib import RDF, RDFS, Dataset, Graph, URIRef
-from rdflib.namespace import DCTERMS, OWL, SKOS
+from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from ivig_graph.build.stats import use_counts
-from ivig_graph.build.triples import MESH_SCHEME
 from ivig_graph.dataset.export import FORMATS, export
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
@@ -31,21 +36,21 @@ from ivig_graph.vocab import (
     ONTOLOGY_GRAPH,
     ONTOLOGY_IRI,
 )
+from ivig_graph.web.views.about import About, about_graph
 from ivig_graph.web.views.browse import Facet, facets
 from ivig_graph.web.views.chart import Chart, charts
 from ivig_graph.web.views.conditions import (
     category_views,
     condition_view,
-    english,
-    first,
+    labels_of,
     source_views,
-    texts,
 )
 from ivig_graph.web.views.describe import Description, SubjectIndex, serialize
 from ivig_graph.web.views.labels import Labels, label_view
-from ivig_graph.web.views.links import ID_BASE, ONTOLOGY_NAMESPACE, compact
+from ivig_graph.web.views.links import ID_BASE, compact
 from ivig_graph.web.views.model import Category, Condition, Ref, SourceList
-from ivig_graph.web.views.ontology_doc import OntologyDoc, document
+from ivig_graph.web.views.ontology_doc import OntologyDoc, document, ontology_terms
+from ivig_graph.web.views.view_file import read_view, view_path, write_pickled
 
 # How the facets are ordered where order means something (the rest: by label).
 FACET_ORDER = {
@@ -58,56 +63,81 @@ FACET_ORDER = {
 }
 
 
-@dataclass(frozen=True)
-class About:
-    """What the home page says about the graph and where its facts come from."""
-
-    article: SourceList | None
-    lists: tuple[SourceList, ...]
-    therapy: str | None  # the article's summary of what IVIG is
-    icd10cm_release: str | None
-    mesh_release: str | None
-    ontology_version: str | None
-    date: str | None  # the ontology's dcterms:modified: the build writes no timestamps
-    inferred_triples: int
-    creator: str | None = None  # the ontology's dcterms:creator
+log = logging.getLogger(__name__)
+# Not in the view file: what is opened, cached or locked at run time.
+_RUNTIME = ("_index", "_representations", "_downloads", "_export_lock", "_index_lock")
 
 
 @dataclass
 class Catalog:
     version: str
     manifest: Mapping[str, Any]
-    dataset: Dataset  # only for downloads, under _export_lock
+    origin: BuiltDataset | Dataset  # what descriptions and downloads are read from
     labels: dict[str, str]
     conditions: tuple[Condition, ...]  # by name
     categories: tuple[Category, ...]  # in the source's order
     sources: tuple[SourceList, ...]  # the article, then its lists
-    index: SubjectIndex
     resources: frozenset[str]  # the IRIs under /id/ that have a page
+    ontology_terms: Mapping[URIRef, tuple[URIRef, ...]]  # per data graph: the ontology's terms
     ontology: OntologyDoc
     counts: Mapping[str, Mapping[str, int]]
     about: About
     facets: tuple[Facet, ...]
     by_slug: dict[str, Condition]
     label_data: Labels  # the U.S. product labels (empty where data/products.toml has none)
+    _index: SubjectIndex | None = None
     _representations: dict[tuple[str, str], bytes] = field(default_factory=dict)
     _downloads: dict[str, bytes] = field(default_factory=dict)
     _export_lock: threading.Lock = field(default_factory=threading.Lock)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, built: BuiltDataset) -> Catalog:
-        return cls.from_dataset(built.rdflib_dataset(), built.manifest, built.version)
+        """The view the build wrote for ``built``, or (without one) computed from its N-Quads."""
+        catalog = read_view(view_path(built))
+        if isinstance(catalog, Catalog) and catalog.version == built.version:
+            catalog.origin = built
+            return catalog
+        log.warning(
+            "No pages' view written by this code for dataset %s: computing it from the N-Quads "
+            "(slow and large for a big graph); `ivig-graph build` writes it.",
+            built.version,
+        )
+        return cls.from_dataset(built.rdflib_dataset(), built.manifest, built.version, built)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k not in _RUNTIME}
+        return {**state, "origin": None}  # set by ``load``
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._index = None
+        self._representations, self._downloads = {}, {}
+        self._export_lock, self._index_lock = threading.Lock(), threading.Lock()
 
     @classmethod
-    def from_dataset(cls, dataset: Dataset, manifest: Mapping[str, Any], version: str) -> Catalog:
+    def from_dataset(
+        cls,
+        dataset: Dataset,
+        manifest: Mapping[str, Any],
+        version: str,
+        built: BuiltDataset | None = None,
+    ) -> Catalog:
+        """The view of ``dataset``; descriptions and downloads read from ``built`` if given, else
+        from ``dataset`` (kept)."""
         ontology, asserted, inferred = (dataset.graph(name) for name in GRAPHS)
         union = Graph()
         for graph in (ontology, asserted, inferred):
             union += graph
-        labels = _labels(union)
+        labels = labels_of(union)
+
+        refs: dict[str, Ref] = {}  # one Ref per IRI, shared (and pickled once)
 
         def ref(node: Node) -> Ref:
-            return Ref(str(node), labels.get(str(node)) or compact(str(node)))
+            iri = str(node)
+            if iri not in refs:
+                refs[iri] = Ref(iri, labels.get(iri) or compact(iri))
+            return refs[iri]
 
         conditions = tuple(
             sorted(
@@ -119,28 +149,21 @@ class Catalog:
                 key=lambda c: (c.name.casefold(), c.iri),
             )
         )
-        index = SubjectIndex(dataset)
-        resources = frozenset(
-            str(s)
-            for name in (ASSERTED_GRAPH, INFERRED_GRAPH)
-            for s in index.subjects(name)
-            if isinstance(s, URIRef) and str(s).startswith(ID_BASE)
-        )
-        counts = manifest.get("counts") or use_counts(dataset)
+        subjects = {name: set(dataset.graph(name).subjects()) for name in DATA_GRAPHS}
         sources = source_views(asserted, conditions, ref)
         return cls(
             version=version,
             manifest=manifest,
-            dataset=dataset,
+            origin=built if built is not None else dataset,
             labels=labels,
             conditions=conditions,
             categories=category_views(asserted, conditions, ref),
             sources=sources,
-            index=index,
-            resources=resources,
+            resources=_resources(subjects),
+            ontology_terms={name: ontology_terms(subjects[name]) for name in DATA_GRAPHS},
             ontology=document(ontology, asserted, inferred, ref),
-            counts=counts,
-            about=_about(sources, asserted, ontology, manifest, len(inferred)),
+            counts=manifest.get("counts") or use_counts(dataset),
+            about=about_graph(sources, asserted, ontology, manifest, len(inferred)),
             facets=facets(conditions, FACET_ORDER),
             by_slug={condition.slug: condition for condition in conditions},
             label_data=label_view(asserted, union, ref),
@@ -190,25 +213,22 @@ class Catalog:
             return None
         return self.index.describe_resource(iri)
 
+    @property
+    def index(self) -> SubjectIndex:
+        """The statements, opened on first use: the build's store, or the dataset given."""
+        with self._index_lock:
+            if self._index is None:
+                origin = self.origin
+                self._index = (
+                    SubjectIndex(origin.open_store())
+                    if isinstance(origin, BuiltDataset)
+                    else SubjectIndex.of_dataset(origin)
+                )
+            return self._index
+
     def _ontology_description(self) -> Description:
         """The ontology graph, and what the data graphs say about the ontology's terms."""
-
-        def terms(graph: URIRef) -> list[object]:
-            return [
-                s
-                for s in self.index.subjects(graph)
-                if isinstance(s, URIRef)
-                and (str(s).startswith(ONTOLOGY_NAMESPACE) or s == ONTOLOGY_IRI)
-            ]
-
-        return self.index.describe(
-            str(ONTOLOGY_IRI),
-            {
-                ONTOLOGY_GRAPH: list(self.index.subjects(ONTOLOGY_GRAPH)),
-                ASSERTED_GRAPH: terms(ASSERTED_GRAPH),
-                INFERRED_GRAPH: terms(INFERRED_GRAPH),
-            },
-        )
+        return self.index.describe(str(ONTOLOGY_IRI), {ONTOLOGY_GRAPH: None, **self.ontology_terms})
 
     def representation(self, iri: str, fmt: str) -> bytes | None:
         """The description of ``iri`` as ``fmt`` (cached; None if there is no such resource)."""
@@ -228,7 +248,7 @@ class Catalog:
         with self._export_lock:
             data = self._downloads.get(SSSOM)
             if data is None:
-                data = sssom_tsv(self.dataset, self.manifest, self.version).encode("utf-8")
+                data = sssom_tsv(self._dataset(), self.manifest, self.version).encode("utf-8")
                 self._downloads[SSSOM] = data
         return data
 
@@ -239,45 +259,31 @@ class Catalog:
         with self._export_lock:
             data = self._downloads.get(fmt)
             if data is None:
-                data = export(self.dataset, fmt, "all")
+                data = export(self._dataset(), fmt, "all")
                 self._downloads[fmt] = data
         return data
+
+    def _dataset(self) -> Dataset:
+        """The whole dataset in rdflib, for a download: parsed for it, not kept."""
+        origin = self.origin
+        return origin.rdflib_dataset() if isinstance(origin, BuiltDataset) else origin
+
+
+def write_view(built: BuiltDataset, dataset: Dataset) -> Path:
+    """Compute the pages' view of ``dataset`` (the one ``built`` holds) and write it beside it."""
+    return write_pickled(built, Catalog.from_dataset(dataset, built.manifest, built.version, built))
 
 
 # ---------------------------------------------------------------- loading
 
-
-def _labels(graph: Graph) -> dict[str, str]:
-    """A name for every labelled IRI: its English skos:prefLabel, else its rdfs:label."""
-    labels: dict[str, str] = {}
-    for predicate in (RDFS.label, SKOS.prefLabel):  # the later wins
-        found: dict[str, list[str]] = {}
-        for subject, value in graph.subject_objects(predicate):
-            if isinstance(subject, URIRef) and english(value):
-                found.setdefault(str(subject), []).append(str(value))
-        labels.update({iri: min(values) for iri, values in found.items()})
-    return labels
+DATA_GRAPHS = (ASSERTED_GRAPH, INFERRED_GRAPH)
 
 
-def _about(
-    sources: tuple[SourceList, ...],
-    asserted: Graph,
-    ontology: Graph,
-    manifest: Mapping[str, Any],
-    inferred_triples: int,
-) -> About:
-    article = next((s for s in sources if s.part_of is None), None)
-    modified = ontology.value(ONTOLOGY_IRI, DCTERMS.modified)
-    version = ontology.value(ONTOLOGY_IRI, OWL.versionInfo)
-    release = manifest.get("icd10cm_release")
-    return About(
-        article=article,
-        lists=tuple(s for s in sources if s.part_of is not None),
-        therapy=first(texts(asserted, IVIG.IVIG, RDFS.comment)),
-        icd10cm_release=str(release) if release else None,
-        mesh_release=first(str(v) for v in asserted.objects(MESH_SCHEME, DCTERMS.hasVersion)),
-        ontology_version=str(version) if version is not None else None,
-        date=str(modified) if modified is not None else None,
-        inferred_triples=inferred_triples,
-        creator=first(str(v) for v in ontology.objects(ONTOLOGY_IRI, DCTERMS.creator)),
+def _resources(subjects: Mapping[URIRef, set[Node]]) -> frozenset[str]:
+    """The IRIs under /id/ that the data graphs say something about: each has a page."""
+    return frozenset(
+        str(s)
+        for found in subjects.values()
+        for s in found
+        if isinstance(s, URIRef) and str(s).startswith(ID_BASE)
     )

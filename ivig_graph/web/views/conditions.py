@@ -191,3 +191,15 @@ def source_views(
             )
         )
     return tuple(sorted(result, key=lambda s: (s.source_line or 0, s.ref.label)))
+
+
+def labels_of(graph: Graph) -> dict[str, str]:
+    """A name for every labelled IRI: its English skos:prefLabel, else its rdfs:label."""
+    labels: dict[str, str] = {}
+    for predicate in (RDFS.label, SKOS.prefLabel):  # the later wins
+        found: dict[str, list[str]] = {}
+        for subject, value in graph.subject_objects(predicate):
+            if isinstance(subject, URIRef) and english(value):
+                found.setdefault(str(subject), []).append(str(value))
+        labels.update({iri: min(values) for iri, values in found.items()})
+    return labels

@@ -12,10 +12,10 @@ shape it has everywhere).
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
@@ -23,6 +23,7 @@ from ivig_graph import formats
 from ivig_graph.dataset.export import export, serialize_graph
 from ivig_graph.dataset.files import new_dataset
 from ivig_graph.formats import Format
+from ivig_graph.rdf_bridge import rdflib_triple, to_quads
 from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 Triple = tuple[Node, Node, Node]
@@ -70,45 +71,65 @@ class Description:
 
 
 class SubjectIndex:
-    """Every graph's statements grouped by subject, for bounded descriptions."""
+    """Bounded descriptions read from a store of the dataset's named graphs (the build's store,
+    opened read-only), statement by statement: the dataset is never held here."""
 
-    def __init__(self, dataset: Dataset) -> None:
-        self._by_graph: dict[URIRef, dict[object, list[Triple]]] = {}
-        for name in GRAPHS:
-            by_subject: dict[object, list[Triple]] = defaultdict(list)
-            for triple in dataset.graph(name):
-                by_subject[triple[0]].append(triple)
-            self._by_graph[name] = dict(by_subject)
+    def __init__(self, store: ox.Store) -> None:
+        self._store = store
 
-    def subjects(self, graph: URIRef) -> Iterable[object]:
-        return self._by_graph[graph].keys()
+    @classmethod
+    def of_dataset(cls, dataset: Dataset) -> SubjectIndex:
+        """An index over an rdflib dataset, copied into an in-memory store."""
+        store = ox.Store()
+        store.extend(to_quads(dataset))
+        return cls(store)
 
-    def bounded(self, graph: URIRef, subjects: Iterable[object]) -> tuple[Triple, ...]:
-        """The statements of ``subjects`` in ``graph`` and of the blank nodes they reach."""
-        statements = self._by_graph[graph]
+    def _statements(self, subject: Node | None, graph: URIRef) -> Iterator[Triple]:
+        node = None if subject is None else _oxigraph_subject(subject)
+        if subject is not None and node is None:
+            return
+        for quad in self._store.quads_for_pattern(node, None, None, ox.NamedNode(graph)):
+            yield rdflib_triple(quad)
+
+    def bounded(self, graph: URIRef, subjects: Iterable[Node] | None) -> tuple[Triple, ...]:
+        """The statements of ``subjects`` in ``graph`` and of the blank nodes they reach;
+        every statement of ``graph`` when ``subjects`` is None."""
+        if subjects is None:
+            return tuple(sorted(self._statements(None, graph)))
         found: list[Triple] = []
         pending = list(subjects)
-        visited: set[object] = set()
+        visited: set[Node] = set()
         while pending:
             subject = pending.pop()
             if subject in visited:
                 continue
             visited.add(subject)
-            for triple in statements.get(subject, ()):
+            for triple in self._statements(subject, graph):
                 found.append(triple)
                 if isinstance(triple[2], BNode):
                     pending.append(triple[2])
         return tuple(sorted(found))
 
-    def describe(self, iri: str, subjects: Mapping[URIRef, Iterable[object]]) -> Description:
-        """The description of ``iri`` made of the bounded descriptions of ``subjects`` per graph."""
-        parts = tuple((name, self.bounded(name, subjects.get(name, ()))) for name in GRAPHS)
+    def describe(self, iri: str, subjects: Mapping[URIRef, Iterable[Node] | None]) -> Description:
+        """The description of ``iri`` made of the bounded descriptions of ``subjects`` per graph
+        (a graph given None: all of it; one not given: none of it)."""
+        parts = tuple(
+            (name, self.bounded(name, subjects[name])) for name in GRAPHS if name in subjects
+        )
         return Description(iri, tuple((name, triples) for name, triples in parts if triples))
 
     def describe_resource(self, iri: str) -> Description:
         """A data resource: its statements in the asserted and the inferred graph."""
         node = URIRef(iri)
         return self.describe(iri, {ASSERTED_GRAPH: [node], INFERRED_GRAPH: [node]})
+
+
+def _oxigraph_subject(node: Node) -> ox.NamedNode | ox.BlankNode | None:
+    if isinstance(node, URIRef):
+        return ox.NamedNode(node)
+    if isinstance(node, BNode):
+        return ox.BlankNode(node)
+    return None  # a literal is no subject
 
 
 def serialize(description: Description, fmt: Format) -> bytes:

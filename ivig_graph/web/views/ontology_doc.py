@@ -205,3 +205,15 @@ class _UsageCounter:
         stated = self._stated.get((role, node), set())
         inferred = self._inferred.get((role, node), set())
         return Usage(total=len(stated | inferred), inferred_only=len(inferred - stated))
+
+
+def ontology_terms(subjects: set[Node]) -> tuple[URIRef, ...]:
+    """The ontology's terms (and the ontology itself) among a data graph's subjects."""
+    return tuple(
+        sorted(
+            s
+            for s in subjects
+            if isinstance(s, URIRef)
+            and (str(s).startswith(ONTOLOGY_NAMESPACE) or s == ONTOLOGY_IRI)
+        )
+    )
