@@ -1,7 +1,7 @@
 """``python bench/ivig_gunicorn.py DATASET PORT``: ivig-graph's Flask app under gunicorn gthread.
 
 Bench only: ``ivig-graph serve`` runs granian; this serves the very same app
-(``ivig_graph.web.create_app``, configured from the ``IVIG_*`` environment) through gunicorn's
+(``ivig_graph.web.app.create_app``, configured from the ``IVIG_*`` environment) through gunicorn's
 embedding API, one process with 16 threads by default (``IVIG_HTTP_PROCESSES``,
 ``IVIG_HTTP_THREADS``), so that bench/run.py can compare the two HTTP servers on the same app.
 The app is built in each gunicorn worker after the fork (its query pool holds threads).
@@ -18,7 +18,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from ivig_graph.dataset.files import load_built
-from ivig_graph.web import create_app
+from ivig_graph.web.app import create_app
 from ivig_graph.web.config import ServerConfig
 
 

@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from flask import Flask
 
 from ivig_graph.dataset.files import BuiltDataset
-from ivig_graph.web import create_app
+from ivig_graph.web.app import create_app
 from ivig_graph.web.config import ServerConfig
 
 REPO = Path(__file__).resolve().parents[1]

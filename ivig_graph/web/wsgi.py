@@ -17,7 +17,7 @@ from pathlib import Path
 from flask import Flask
 
 from ivig_graph.dataset.files import load_built
-from ivig_graph.web import create_app
+from ivig_graph.web.app import create_app
 from ivig_graph.web.config import ServerConfig
 
 PARENT_CHECK_SECONDS = 0.5

@@ -369,7 +369,7 @@ def test_entity_aliases_as_on_sparql(server: RunningServer, accept: str, media_t
 
 def route_paths(built: BuiltDataset) -> list[str]:
     """A concrete path for every route of the app (built here only to read its URL map)."""
-    from ivig_graph.web import create_app
+    from ivig_graph.web.app import create_app
 
     class NoPool:
         ready = True

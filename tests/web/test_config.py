@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from ivig_graph.serve.bodies import WAITING_BODIES
 from ivig_graph.serve.supervisor import GranianSettings, granian_server
-from ivig_graph.web import create_app
+from ivig_graph.web.app import create_app
 from ivig_graph.web.config import ENV_VARS, ConfigError, ServerConfig
 from tests.servers import endpoint_config
 from tests.web.answers import as_text

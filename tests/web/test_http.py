@@ -194,7 +194,7 @@ class _BuggyPool:
 def test_a_bug_in_a_query_worker_is_a_500_with_the_request_id_and_its_trace_in_the_log(
     small_built: object, queries_dir: object, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from ivig_graph.web import create_app
+    from ivig_graph.web.app import create_app
     from tests.servers import endpoint_config
 
     app = create_app(small_built, endpoint_config(queries_dir), pool=_BuggyPool())  # type: ignore[arg-type]

@@ -356,6 +356,18 @@ def test_the_supervising_process_holds_only_granian(server: RunningServer) -> No
     assert not loaded & {"rdflib", "flask", "pyoxigraph"}, loaded
 
 
+def test_what_serve_reads_before_granian_starts_loads_no_flask() -> None:
+    """The settings and the HTTP runner are read by the command line before it becomes the
+    supervisor: importing them must not build the app (Flask, the pages, the pool)."""
+    code = (
+        "import json, sys, ivig_graph.web.config, ivig_graph.serve.http; "
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
+    loaded = {name.split(".")[0] for name in json.loads(found.stdout)}
+    assert "flask" not in loaded, sorted(loaded)
+
+
 def test_ctrl_c_stops_the_server_and_its_workers(small_built: BuiltDataset, tmp_path: Path) -> None:
     """Ctrl+C in a terminal signals the whole process group: everything exits, status 0."""
     log = tmp_path / "server.log"
