@@ -114,16 +114,21 @@ class Explanation:
     note: str | None  # why there is no mechanism, where the source leaves it unclear
 
 
+def _bindings(condition: URIRef) -> dict[str, URIRef]:
+    """What both derivation queries are given: the condition and the three graphs."""
+    return {
+        "condition": condition,
+        "inferred": INFERRED_GRAPH,
+        "asserted": ASSERTED_GRAPH,
+        "ontology": ONTOLOGY_GRAPH,
+    }
+
+
 def explain(dataset: Dataset, condition: URIRef) -> Explanation:
     """The derivations of the condition's inferred mechanism(s), or its mechanism note."""
     rows = dataset.query(
         _derivations(),
-        initBindings={
-            "condition": condition,
-            "inferred": INFERRED_GRAPH,
-            "asserted": ASSERTED_GRAPH,
-            "ontology": ONTOLOGY_GRAPH,
-        },
+        initBindings=_bindings(condition),
     )
     derivations = tuple(
         Derivation(
@@ -142,12 +147,7 @@ def explain(dataset: Dataset, condition: URIRef) -> Explanation:
 def _label_derivations(dataset: Dataset, condition: URIRef) -> tuple[Derivation, ...]:
     rows = dataset.query(
         _label_query(),
-        initBindings={
-            "condition": condition,
-            "inferred": INFERRED_GRAPH,
-            "asserted": ASSERTED_GRAPH,
-            "ontology": ONTOLOGY_GRAPH,
-        },
+        initBindings=_bindings(condition),
     )
     grouped: dict[tuple[URIRef, URIRef], dict[str, Any]] = {}
     for binding in rows.bindings:
