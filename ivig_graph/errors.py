@@ -159,3 +159,9 @@ class PortInUse(IvigGraphError):
     """``serve`` cannot listen: another program already holds the address."""
 
     exit_code = 9
+
+
+class FrontFailed(IvigGraphError):
+    """``serve --front nginx`` cannot start its front: nginx is missing or refused to start."""
+
+    exit_code = 10

@@ -11,17 +11,24 @@ Before granian starts, the address is bound once without ``SO_REUSEPORT``: grani
 sockets share a port with any other granian (a second ``serve`` would silently split the
 traffic), and a port held by another program made it respawn workers forever. Holding the port
 is an error now (``PortInUse``, exit code 9) that names the port and what to do.
+
+With ``front="nginx"`` nginx listens on the address instead and granian on a Unix socket behind
+it (serve/front.py: deadlines for request bodies, connections per client, buffered answers).
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import socket
 import sys
+import tempfile
+from pathlib import Path
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import PortInUse
+from ivig_graph.serve.front import write_front
 from ivig_graph.serve.supervisor import GranianSettings
 from ivig_graph.web.config import ServerConfig
 
@@ -50,6 +57,18 @@ def url_of(config: ServerConfig) -> str:
     return f"http://{host}:{config.port}/"
 
 
+def _prepare_front(config: ServerConfig) -> Path:
+    """The front's private directory with its checked configuration (serve/front.py); the
+    supervisor removes it when it stops."""
+    directory = Path(tempfile.mkdtemp(prefix="ivig-graph-front-"))
+    try:
+        write_front(config, directory)
+    except BaseException:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return directory
+
+
 def run_server(built: BuiltDataset, config: ServerConfig) -> None:
     """Serve ``built`` until interrupted (blocks). With a backend, first checks that it holds
     the built dataset (answers and ETags name its version)."""
@@ -65,11 +84,13 @@ def run_server(built: BuiltDataset, config: ServerConfig) -> None:
             f"(triples per graph as built: {triples})",
             file=sys.stderr,
         )
+    front = _prepare_front(config) if config.front != "none" else None
     os.environ.update(config.environment())
     os.environ[DATASET_VARIABLE] = str(built.directory.resolve())
     sys.stdout.flush()
     sys.stderr.flush()
     # granian's supervising process becomes a fresh interpreter that imports granian and the
     # configuration only (about 25 MB instead of this one's 68: rdflib, Flask, the engine).
-    command = ["-m", "ivig_graph.serve.supervisor", *GranianSettings.of(config).arguments()]
+    settings = GranianSettings.of(config, front)
+    command = ["-m", "ivig_graph.serve.supervisor", *settings.arguments()]
     os.execv(sys.executable, [sys.executable, *command])

@@ -2,7 +2,7 @@
 ``run_server`` becomes (``os.execv``) once the port and the backend are checked.
 
 Its few settings come as arguments (``GranianSettings``; the HTTP processes read the whole
-configuration from the ``IVIG_*`` environment). It imports only granian: the supervisor only
+configuration from the ``IVIG_*`` environment). It imports only granian (and, for ``--front``, serve/front.py): the supervisor only
 starts, watches and stops the HTTP processes, so it does without rdflib, Flask and the engine,
 which made it 68 MB as the CLI's own process (bench/RESULTS.md 2026-12-01).
 """
@@ -12,22 +12,27 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import astuple, dataclass, fields
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
 from granian.server import MPServer
 
+from ivig_graph.errors import FrontFailed
 from ivig_graph.serve.bodies import WAITING_BODIES
+from ivig_graph.serve.front import HEADER_TIMEOUT, SOCKET_NAME, Front
 
 if TYPE_CHECKING:
     from ivig_graph.web.config import ServerConfig
 
-HEADER_READ_TIMEOUT_MS = 10_000
+HEADER_READ_TIMEOUT_MS = HEADER_TIMEOUT * 1000  # the same deadline as the front's
 # prometheus-client's own name for its multiprocess directory (web/metrics.py reads it).
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -67,15 +72,17 @@ class GranianSettings:
     processes: int
     threads: int
     backpressure: int  # connections, not requests: see serve/http.py
+    front: str = ""  # the front's directory (serve/front.py): granian listens on a socket there
 
     @classmethod
-    def of(cls, config: ServerConfig) -> GranianSettings:
+    def of(cls, config: ServerConfig, front: Path | None = None) -> GranianSettings:
         return cls(
             config.host,
             config.port,
             config.http_processes,
             config.http_threads,
             config.max_connections,
+            str(front or ""),
         )
 
     def arguments(self) -> list[str]:
@@ -86,7 +93,8 @@ class GranianSettings:
     def parse(cls, argv: Sequence[str]) -> GranianSettings:
         parser = argparse.ArgumentParser(prog="python -m ivig_graph.serve.supervisor")
         for f in fields(cls):
-            parser.add_argument(f"--{f.name}", type=str if f.name == "host" else int, required=True)
+            kind = str if f.type == "str" else int
+            parser.add_argument(f"--{f.name}", type=kind, required=f.name != "front", default="")
         return cls(**vars(parser.parse_args(argv)))
 
 
@@ -96,6 +104,7 @@ def granian_server(settings: GranianSettings) -> MPServer:
         factory=True,
         address=settings.host,
         port=settings.port,
+        uds=Path(settings.front) / SOCKET_NAME if settings.front else None,
         interface=Interfaces.WSGI,
         workers=settings.processes,
         blocking_threads=settings.threads + WAITING_BODIES,  # serve/bodies.py
@@ -111,17 +120,32 @@ def granian_server(settings: GranianSettings) -> MPServer:
 
 def serve(settings: GranianSettings) -> None:
     os.environ.pop(MULTIPROCESS_VARIABLE, None)
-    if settings.processes == 1:
-        granian_server(settings).serve()
-        return
-    # Several HTTP processes: /metrics adds up what each wrote here (web/metrics.py).
-    with tempfile.TemporaryDirectory(prefix="ivig-graph-metrics-") as directory:
-        os.environ[MULTIPROCESS_VARIABLE] = directory
-        granian_server(settings).serve()
+    with ExitStack() as stack:
+        if settings.processes > 1:
+            # Several HTTP processes: /metrics adds up what each wrote here (web/metrics.py).
+            metrics = tempfile.TemporaryDirectory(prefix="ivig-graph-metrics-")
+            os.environ[MULTIPROCESS_VARIABLE] = stack.enter_context(metrics)
+        server = granian_server(settings)
+        if not settings.front:
+            server.serve()
+            return
+        # The front (serve/front.py) starts once granian's socket is bound, and stops after it.
+        front = Front(Path(settings.front), settings.host, settings.port)
+        stack.callback(shutil.rmtree, settings.front, ignore_errors=True)
+        stack.callback(front.stop)
+        server.on_startup(lambda: front.start(when_it_exits=server.signal_handler_interrupt))
+        server.on_shutdown(front.stop)
+        server.serve()
+        if front.failed:
+            raise FrontFailed(front.failed)
 
 
 def main() -> None:
-    serve(GranianSettings.parse(sys.argv[1:]))
+    try:
+        serve(GranianSettings.parse(sys.argv[1:]))
+    except FrontFailed as error:
+        print(f"ivig-graph serve: {error}", file=sys.stderr, flush=True)
+        sys.exit(error.exit_code)
 
 
 if __name__ == "__main__":

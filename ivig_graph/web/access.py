@@ -38,7 +38,7 @@ def client_of(environ: dict[str, Any], trust_proxy: bool) -> str:
 
 def client_address() -> str:
     """The client of the current request."""
-    return client_of(request.environ, endpoint().config.trust_proxy)
+    return client_of(request.environ, endpoint().config.behind_proxy)
 
 
 def log_access(

@@ -15,6 +15,8 @@ from typing import Any
 
 from limits import parse_many
 
+FRONTS = ("none", "nginx")
+
 
 class ConfigError(ValueError):
     """An environment variable or option with a value that cannot be used."""
@@ -28,6 +30,10 @@ class ServerConfig:
     http_processes: int = 1
     http_threads: int = 16
     max_connections: int = 1024  # open connections per HTTP process; more wait to be accepted
+    # A buffering front that serve starts before granian (serve/front.py): "none" or "nginx".
+    front: str = "none"
+    client_connections: int = 32  # with the front: requests one client may have open at once
+    body_timeout: float = 10.0  # with the front: seconds a request body may pause between reads
     client_bodies: int = 4  # request bodies one client may be sending at once (429 beyond)
     # The query engine and its worker processes.
     backend: str | None = None  # a remote engine's SPARQL query endpoint, instead of the store
@@ -71,12 +77,26 @@ class ServerConfig:
         positive = ("port", "http_processes", "http_threads", "workers", "max_body_bytes")
         limits = ("max_query_length", "max_depth", "max_rows", "max_answer_bytes")
         guard = ("max_path_steps", "max_optionals", "max_triple_patterns", "max_expression_terms")
-        others = ("max_connections", "client_bodies", "max_dataset_graphs")
+        others = ("max_connections", "client_bodies", "max_dataset_graphs", "client_connections")
         for name in (*positive, *limits, *guard, *others):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
-        if not (0 < self.timeout < math.inf):
-            raise ConfigError(f"timeout must be a positive number of seconds, not {self.timeout}.")
+        for name in ("timeout", "body_timeout"):
+            if not (0 < getattr(self, name) < math.inf):
+                raise ConfigError(
+                    f"{name} must be a positive number of seconds, not {getattr(self, name)}."
+                )
+        if self.front not in FRONTS:
+            raise ConfigError(
+                f"front {self.front!r} is not one of {', '.join(FRONTS)}: 'nginx' puts nginx in "
+                "front of granian (deadlines for request bodies, connections per client)."
+            )
+        if self.front != "none" and self.trust_proxy:
+            raise ConfigError(
+                "front and trust_proxy together: the front takes each client from its own "
+                "connection. Behind a proxy of your own, let that proxy set the limits instead "
+                "(docs/deploy.md), and serve without a front."
+            )
         for name in (
             "queue_limit",
             "queue_wait",
@@ -112,6 +132,11 @@ class ServerConfig:
         return cls(**values)
 
     @property
+    def behind_proxy(self) -> bool:
+        """Whether the client comes from X-Forwarded-For: a trusted proxy's, or our front's."""
+        return self.trust_proxy or self.front != "none"
+
+    @property
     def rate_limited(self) -> bool:
         return self.rate_limit.strip().lower() not in ("", "off", "0")
 
@@ -132,6 +157,9 @@ ENV_VARS: dict[str, str] = {
     "http_threads": "IVIG_HTTP_THREADS",
     "max_connections": "IVIG_MAX_CONNECTIONS",
     "client_bodies": "IVIG_CLIENT_BODIES",
+    "front": "IVIG_FRONT",
+    "client_connections": "IVIG_CLIENT_CONNECTIONS",
+    "body_timeout": "IVIG_BODY_TIMEOUT",
     "backend": "IVIG_BACKEND",
     "workers": "IVIG_WORKERS",
     "timeout": "IVIG_QUERY_TIMEOUT",
