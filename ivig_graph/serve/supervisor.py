@@ -2,8 +2,8 @@
 ``run_server`` becomes (``os.execv``) once the port and the backend are checked.
 
 Its few settings come as arguments (``GranianSettings``; the HTTP processes read the whole
-configuration from the ``IVIG_*`` environment). It imports only granian (and, for ``--front``, serve/front.py): the supervisor only
-starts, watches and stops the HTTP processes, so it does without rdflib, Flask and the engine,
+configuration from the ``IVIG_*`` environment). It imports only granian (and serve/front.py,
+which starts nginx for ``--front``): the supervisor only starts, watches and stops the HTTP processes, so it does without rdflib, Flask and the engine,
 which made it 68 MB as the CLI's own process (bench/RESULTS.md 2026-12-01).
 """
 

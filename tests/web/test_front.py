@@ -8,6 +8,7 @@ nginx comes from Debian (`make engines` installs it, as for the replica test).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -81,7 +82,8 @@ def ask(server: RunningServer, client: str, n: int) -> tuple[int, float]:
     query = urlencode({"query": f"SELECT ({n} AS ?x) {{}} # {time.time()}"})
     with connect_as(server, client) as sock:
         started = time.monotonic()
-        sock.sendall(f"GET /sparql?{query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        request = f"GET /sparql?{query} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        sock.sendall(request.encode())
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -170,10 +172,8 @@ def test_many_slow_bodies_from_many_clients_leave_room_for_every_other_post(
     def trickle() -> None:
         while not stop.wait(0.4):
             for sock in sockets:
-                try:
+                with contextlib.suppress(OSError):
                     sock.send(b" ")
-                except OSError:
-                    pass
 
     trickling = threading.Thread(target=trickle, daemon=True)
     trickling.start()
