@@ -3,8 +3,9 @@
 
 Its few settings come as arguments (``GranianSettings``; the HTTP processes read the whole
 configuration from the ``IVIG_*`` environment). It imports only granian (and serve/front.py,
-which starts nginx for ``--front``): the supervisor only starts, watches and stops the HTTP processes, so it does without rdflib, Flask and the engine,
-which made it 68 MB as the CLI's own process (bench/RESULTS.md 2026-12-01).
+which starts nginx for ``--front``): the supervisor only starts, watches and stops the HTTP
+processes, so it does without rdflib, Flask and the engine, which made it 68 MB as the CLI's
+own process (bench/RESULTS.md 2026-12-01).
 """
 
 from __future__ import annotations
