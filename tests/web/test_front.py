@@ -255,3 +255,30 @@ def test_without_nginx_the_front_says_what_to_install(
     monkeypatch.setattr(front, "nginx_program", lambda: None)
     with pytest.raises(FrontFailed, match="apt-get install nginx"):
         front.write_front(ServerConfig(front="nginx"), tmp_path)
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [b"0x6\r\nASK {}\r\n0\r\n\r\n", b"fffffffffffffffffffffff\r\nASK {}\r\n0\r\n\r\n"],
+    ids=["0x-prefix", "overflow"],
+)
+def test_broken_framing_and_huge_request_lines_are_refused_by_the_front(
+    server: RunningServer, framing: bytes
+) -> None:
+    """The front answers them itself, at once, and the app never sees them. (nginx reads a
+    chunk-size line ended by a bare LF as a line, as RFC 9112 lets a recipient do.)"""
+    requests = [
+        b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + framing,
+        b"GET /sparql?query=" + b"a" * 8_000_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    ]
+    for request in requests:
+        with connect_as(server, "127.0.10.1") as sock:
+            started = time.monotonic()
+            with contextlib.suppress(OSError):  # the front closes without reading the rest
+                sock.sendall(request)
+            head = sock.recv(256)
+            assert time.monotonic() - started < 1.0
+        assert head[:12] in (b"HTTP/1.1 400", b"HTTP/1.1 414"), head
+        assert b"\r\nServer: nginx\r\n" in head
+    assert "Traceback" not in server.log()
