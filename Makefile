@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 BUNDLE := ivig_graph/web/static/editor.js
 AXE := build/browser/axe.min.js
 
-.PHONY: help install runtime build run check test lint format clean engines browser bench bundle node wheel
+.PHONY: help install runtime build run front check test lint format clean engines browser bench bundle node wheel
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST) \
@@ -50,8 +50,16 @@ $(DATASET)/manifest.json: $(RUNTIME) $(INPUTS)
 
 build: $(DATASET)/manifest.json ## Build the dataset (load -> validate -> reason -> write)
 
-run: build $(BUNDLE) ## Serve the graph at http://$(HOST):$(PORT)/ (SPARQL at /sparql) on the embedded store
-	$(BIN)/ivig-graph serve --dataset $(DATASET) --host $(HOST) --port $(PORT)
+# nginx in front of granian (serve --front nginx, ivig_graph/serve/front.py): deadlines for request
+# bodies and a cap on each client's open requests, which granian alone cannot give.
+FRONT ?= nginx
+
+run: build $(BUNDLE) front ## Serve the graph at http://$(HOST):$(PORT)/ (SPARQL at /sparql) on the embedded store
+	IVIG_FRONT=$(FRONT) $(BIN)/ivig-graph serve --dataset $(DATASET) --host $(HOST) --port $(PORT)
+
+front: ## Install nginx (apt) if it is missing: the front `make run` starts
+	@[ "$(FRONT)" != nginx ] || command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] \
+		|| bash scripts/engines/install.sh nginx
 
 engines: install ## Install the servers the integration tests run (Oxigraph, Virtuoso, nginx)
 	PYTHON=$(BIN)/python bash scripts/engines/install.sh

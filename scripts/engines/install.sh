@@ -6,19 +6,22 @@
 #                       of the virtuoso-opensource package, without its system service)
 #   nginx:              Debian's nginx, the load balancer of the replica test; its system
 #                       service is kept from starting (the tests run their own, on loopback)
+#   `install.sh nginx` installs nginx alone: the front of `make run` (serve --front nginx)
 set -euo pipefail
 
 PYTHON="${PYTHON:-.venv/bin/python}"
 BIN="$(dirname "$PYTHON")"
 
-if [ ! -x "$BIN/oxigraph" ] && ! command -v oxigraph >/dev/null; then
+ONLY="${1:-}"
+
+if [ -z "$ONLY" ] && [ ! -x "$BIN/oxigraph" ] && ! command -v oxigraph >/dev/null; then
     "$PYTHON" -m pip install --quiet 'oxigraph>=0.5.13,<0.6'
 fi
 
 have_nginx() { command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; }
 
 packages=()
-command -v virtuoso-t >/dev/null || packages+=(virtuoso-opensource-7-bin)
+[ -n "$ONLY" ] || command -v virtuoso-t >/dev/null || packages+=(virtuoso-opensource-7-bin)
 have_nginx || packages+=(nginx)
 
 if [ "${#packages[@]}" -gt 0 ]; then
