@@ -221,6 +221,9 @@ class Front:
         self.process = subprocess.Popen(
             _command(program, self.directory),
             stdin=subprocess.DEVNULL,
+            # Out of the terminal's process group: Ctrl+C reaches the supervisor, which stops
+            # nginx after granian (nginx stopping first looked like a front that died).
+            process_group=0,
             preexec_fn=_die_with_parent,  # one ctypes call between fork and exec
         )
         self._await_listening()

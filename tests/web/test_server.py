@@ -368,8 +368,12 @@ def test_what_serve_reads_before_granian_starts_loads_no_flask() -> None:
     assert "flask" not in loaded, sorted(loaded)
 
 
-def test_ctrl_c_stops_the_server_and_its_workers(small_built: BuiltDataset, tmp_path: Path) -> None:
-    """Ctrl+C in a terminal signals the whole process group: everything exits, status 0."""
+@pytest.mark.parametrize("front", ["none", pytest.param("nginx", marks=pytest.mark.slow)])
+def test_ctrl_c_stops_the_server_and_its_workers(
+    small_built: BuiltDataset, tmp_path: Path, front: str
+) -> None:
+    """Ctrl+C in a terminal signals the whole process group: everything exits, status 0 (the
+    front too, without being taken for a front that died)."""
     log = tmp_path / "server.log"
     port = free_port()
     with log.open("wb") as output:
@@ -378,6 +382,7 @@ def test_ctrl_c_stops_the_server_and_its_workers(small_built: BuiltDataset, tmp_
             stdout=output,
             stderr=subprocess.STDOUT,
             cwd=REPO,
+            env={**os.environ, "IVIG_FRONT": front},
             start_new_session=True,  # its own process group, as a shell gives a job
         )
     server = RunningServer(process, "127.0.0.1", port, log)
