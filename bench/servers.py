@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from bench.load import CONNECTIONS
 from ivig_graph.dataset.files import BuiltDataset
 
 BENCH = Path(__file__).resolve().parent
@@ -30,10 +31,10 @@ PROBE = "ASK { <https://w3id.org/ivig/id/condition/myasthenia-gravis> ?p ?o }"
 # Every process of a server up before a load begins (a keep-alive connection stays where it
 # first landed).
 SETTLE_SECONDS = 2.0
-# The load is one client (127.0.0.1) on 16 connections: the per-client rate limit would refuse
+# The load is one client (127.0.0.1) on CONNECTIONS (16): the per-client rate limit would refuse
 # most of it, and so would its place in the queue (IVIG_CLIENT_QUEUE, by default as many as its
 # one slot: 14 of 16 requests answered 429 at once), so both are opened for the load.
-IVIG_LOAD_ENV = {"IVIG_RATE_LIMIT": "off", "IVIG_CLIENT_QUEUE": "16"}
+IVIG_LOAD_ENV = {"IVIG_RATE_LIMIT": "off", "IVIG_CLIENT_QUEUE": str(CONNECTIONS)}
 
 
 def free_port() -> int:
