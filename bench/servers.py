@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bench.load import CONNECTIONS
+from load import CONNECTIONS
+
 from ivig_graph.dataset.files import BuiltDataset
 
 BENCH = Path(__file__).resolve().parent
