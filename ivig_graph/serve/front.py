@@ -11,8 +11,10 @@ Python servers; so ``serve`` can start one itself rather than hand-write a proxy
 * lets one client (its address) have ``client_connections`` requests open at once (429
   beyond), refuses request lines longer than a GET query may be (414) and bodies over
   ``max_body_bytes`` (413) before reading them;
-* reads granian's answers at once into its buffers (and, for large ones, a temporary file of at
-  most ``max_answer_bytes``), so a client that reads slowly holds no app thread either;
+* reads granian's answers at once into its buffers and a temporary file of at most
+  ``ANSWER_FILE``, so a client that reads slowly holds no app thread; a larger answer is read
+  from granian at the client's pace, under the app's own cap on answers streaming (so what the
+  front holds is bounded by its connections, not by the answers' sizes);
 * passes each request to granian on a Unix socket in a private directory, with the client's
   address in ``X-Forwarded-For`` (which the app then trusts: ``ServerConfig.behind_proxy``).
 
@@ -52,6 +54,7 @@ SOCKET_NAME = "granian.sock"
 HEADER_TIMEOUT = 10  # seconds for a request head, as granian's own (serve.supervisor)
 SEND_TIMEOUT = 30  # seconds an answer may wait between two writes the client accepts
 KEEPALIVE_TIMEOUT = 15  # seconds an idle connection stays open
+ANSWER_FILE = "1m"  # of an answer, what nginx may hold in a temporary file beyond its buffers
 START_TIMEOUT = 10.0  # seconds nginx may take to listen (it retries a busy port for 2.5 s)
 STOP_TIMEOUT = 5.0
 NOBODY = ("nobody", "nogroup")  # who nginx's worker runs as when serve runs as root
@@ -112,7 +115,7 @@ http {{
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $remote_addr;
             proxy_read_timeout {read_timeout}s;
-            proxy_max_temp_file_size {answer_bytes};
+            proxy_max_temp_file_size {answer_file};
         }}
     }}
 }}
@@ -160,7 +163,7 @@ def render(config: ServerConfig, directory: Path) -> str:
         client_connections=config.client_connections,
         listen=_listen(config.host, config.port),
         read_timeout=round(config.timeout + config.queue_wait) + SEND_TIMEOUT,
-        answer_bytes=config.max_answer_bytes,
+        answer_file=ANSWER_FILE,
         too_many=(
             f"This client has {config.client_connections} requests open, as many as one may "
             "(IVIG_CLIENT_CONNECTIONS): wait for one to end."
