@@ -17,14 +17,17 @@ RATE = 100  # samples per second per process
 # (category, pattern on "function (file:line)"), tried for each frame from the innermost out.
 # py-spy names files from their package ("flask/app.py"), or by path outside site-packages.
 CATEGORIES = (
-    ("guard (sparql_guard)", r"sparql_guard\.py"),
+    ("guard (query/guard, sparql_syntax)", r"query/guard\w*\.py|sparql_\w+\.py"),
     ("negotiation", r"web/negotiation\.py|formats\.py|datastructures/accept\.py"),
-    ("worker hand-off (pickle, pipe, slots)", r"multiprocessing/|serve/pool\.py"),
+    (
+        "worker hand-off (pickle, pipe, slots, spool)",
+        r"multiprocessing/|serve/(pool|slots|spool)\.py",
+    ),
     ("rate limit", r"\((flask_limiter|limits)/|web/limits\.py"),
     ("logging (access log)", r"\(logging/|web/access\.py"),
     ("response hooks (ids, CORS, gzip, ETag)", r"web/hooks\.py|\(gzip\.py|\(uuid\.py"),
     ("query path (querying, sparql view)", r"web/querying\.py|web/sparql\.py|web/protocol\.py"),
-    ("engine: evaluate and serialise (pyoxigraph)", r"ivig_graph/engine\.py"),
+    ("engine: evaluate and serialise (pyoxigraph)", r"query/engine\.py"),
     ("worker loop (receive, reply)", r"serve/worker\.py"),
     ("Flask / Werkzeug", r"\((flask|werkzeug)/"),
     ("granian (Python side)", r"\(granian/"),
