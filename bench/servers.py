@@ -32,10 +32,17 @@ PROBE = "ASK { <https://w3id.org/ivig/id/condition/myasthenia-gravis> ?p ?o }"
 # Every process of a server up before a load begins (a keep-alive connection stays where it
 # first landed).
 SETTLE_SECONDS = 2.0
-# The load is one client (127.0.0.1) on CONNECTIONS (16): the per-client rate limit would refuse
-# most of it, and so would its place in the queue (IVIG_CLIENT_QUEUE, by default as many as its
-# one slot: 14 of 16 requests answered 429 at once), so both are opened for the load.
-IVIG_LOAD_ENV = {"IVIG_RATE_LIMIT": "off", "IVIG_CLIENT_QUEUE": str(CONNECTIONS)}
+# The load is one client (127.0.0.1) on CONNECTIONS (16): the per-client limits would refuse
+# most of it: the rate limit; its places in the queue (IVIG_CLIENT_QUEUE, by default as many as
+# its one slot: 14 of 16 requests 429 at once); the large answers (over 64 KiB) it may receive
+# at once (2 by default, 4 in all: 429 / 503). As the issue asks for the rate limit, they are
+# opened for the load, so that what is measured is the answering, not the refusing.
+IVIG_LOAD_ENV = {
+    "IVIG_RATE_LIMIT": "off",
+    "IVIG_CLIENT_QUEUE": str(CONNECTIONS),
+    "IVIG_CLIENT_STREAMS": str(CONNECTIONS),
+    "IVIG_STREAMS": str(CONNECTIONS),
+}
 
 
 def free_port() -> int:

@@ -35,6 +35,8 @@ class ServerConfig:
     client_connections: int = 32  # with the front: requests one client may have open at once
     body_timeout: float = 10.0  # with the front: seconds a request body may pause between reads
     client_bodies: int = 4  # request bodies one client may be sending at once (429 beyond)
+    client_streams: int = 2  # large answers one client may be receiving at once (429 beyond)
+    streams: int = 0  # large answers being sent at once, in all (503 beyond); 0: threads / 4
     # The query engine and its worker processes.
     backend: str | None = None  # a remote engine's SPARQL query endpoint, instead of the store
     workers: int = field(default_factory=lambda: max(os.cpu_count() or 1, 1))
@@ -77,7 +79,13 @@ class ServerConfig:
         positive = ("port", "http_processes", "http_threads", "workers", "max_body_bytes")
         limits = ("max_query_length", "max_depth", "max_rows", "max_answer_bytes")
         guard = ("max_path_steps", "max_optionals", "max_triple_patterns", "max_expression_terms")
-        others = ("max_connections", "client_bodies", "max_dataset_graphs", "client_connections")
+        others = (
+            "max_connections",
+            "client_bodies",
+            "client_streams",
+            "max_dataset_graphs",
+            "client_connections",
+        )
         for name in (*positive, *limits, *guard, *others):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
@@ -103,6 +111,7 @@ class ServerConfig:
             "worker_memory_mb",
             "client_share",
             "client_queue",
+            "streams",
         ):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative.")
@@ -157,6 +166,8 @@ ENV_VARS: dict[str, str] = {
     "http_threads": "IVIG_HTTP_THREADS",
     "max_connections": "IVIG_MAX_CONNECTIONS",
     "client_bodies": "IVIG_CLIENT_BODIES",
+    "client_streams": "IVIG_CLIENT_STREAMS",
+    "streams": "IVIG_STREAMS",
     "front": "IVIG_FRONT",
     "client_connections": "IVIG_CLIENT_CONNECTIONS",
     "body_timeout": "IVIG_BODY_TIMEOUT",

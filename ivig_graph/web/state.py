@@ -13,8 +13,6 @@ from ivig_graph.serve.pool import QueryPool
 from ivig_graph.serve.spool import Senders
 from ivig_graph.web.config import ServerConfig
 
-STREAMS_PER_CLIENT = 2
-
 
 @dataclass
 class Endpoint:
@@ -29,7 +27,8 @@ class Endpoint:
         config = self.config
         self.bodies = BodyReader(config.client_bodies, total_bodies(config.http_threads))
         # Large answers streaming at once: each holds an app thread until read (serve/spool.py).
-        self.senders = Senders(STREAMS_PER_CLIENT, max(config.http_threads // 4, 1))
+        streams = config.streams or max(config.http_threads // 4, 1)
+        self.senders = Senders(config.client_streams, streams)
 
     @property
     def guard_limits(self) -> GuardLimits:

@@ -15,6 +15,7 @@ from ivig_graph.web.app import create_app
 from ivig_graph.web.config import ENV_VARS, ConfigError, ServerConfig
 from tests.servers import endpoint_config
 from tests.web.answers import as_text
+from tests.web.conftest import AppFactory
 
 
 def test_every_setting_has_an_environment_variable_and_the_docs_name_it() -> None:
@@ -52,6 +53,10 @@ def test_environment_then_overrides() -> None:
         ({}, {"timeout": -1.0}, "timeout must be a positive number"),
         ({"IVIG_QUERY_TIMEOUT": "nan"}, {}, "timeout must be a positive number"),
         ({}, {"colour": "blue"}, "Unknown server option 'colour'"),
+        ({"IVIG_FRONT": "apache"}, {}, "front 'apache' is not one of none, nginx"),
+        ({"IVIG_FRONT": "nginx", "IVIG_TRUST_PROXY": "1"}, {}, "front and trust_proxy together"),
+        ({}, {"body_timeout": 0.0}, "body_timeout must be a positive number"),
+        ({}, {"client_streams": 0}, "client_streams must be at least 1"),
     ],
 )
 def test_bad_settings_are_refused_with_the_reason(
@@ -69,6 +74,22 @@ def test_granian_serves_the_app_factory_on_the_configured_address() -> None:
     assert (server.bind_addr, server.bind_port) == ("::1", 8123)
     assert (server.workers, server.blocking_threads) == (3, 8 + WAITING_BODIES)  # bodies wait apart
     assert server.target == "ivig_graph.web.wsgi:app_from_environment"
+
+
+def test_behind_the_front_granian_listens_on_a_socket_in_the_fronts_directory(
+    tmp_path: Path,
+) -> None:
+    settings = GranianSettings.of(ServerConfig(front="nginx"), tmp_path)
+    assert GranianSettings.parse(settings.arguments()) == settings
+    assert granian_server(settings).bind_uds == tmp_path.resolve() / "granian.sock"
+    assert granian_server(GranianSettings.of(ServerConfig())).bind_uds is None
+
+
+def test_the_stream_limits_are_the_configured_ones(make_app: AppFactory) -> None:
+    senders = make_app(client_streams=3, streams=5).extensions["ivig_graph"].senders
+    assert (senders.per_client, senders.total) == (3, 5)
+    default = make_app(http_threads=12).extensions["ivig_graph"].senders
+    assert (default.per_client, default.total) == (2, 3)  # a quarter of the app's threads
 
 
 def test_the_configuration_reaches_the_http_processes_through_the_environment() -> None:
