@@ -36,8 +36,10 @@ from ivig_graph.dataset.files import BuiltDataset, load_built
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PARTS = "build,startup,mix,variants,ceiling,soak,profile,scaling"  # variants, ceiling: with mix
-# The same app, other settings: HTTP processes, query workers, the share of one client.
+# The same app, other settings: HTTP processes, query workers, the share of one client, and
+# nginx in front (what `make run` serves).
 VARIANTS = {
+    "ivig-graph, IVIG_FRONT=nginx": {"IVIG_FRONT": "nginx"},
     "ivig-graph, IVIG_HTTP_PROCESSES=2": {"IVIG_HTTP_PROCESSES": "2"},
     "ivig-graph, IVIG_WORKERS=3": {"IVIG_WORKERS": "3"},
     "ivig-graph, IVIG_CLIENT_SHARE=2": {"IVIG_CLIENT_SHARE": "2"},
