@@ -3,7 +3,8 @@
 Oxigraph says ``error at 3:25: expected one of "$", "'", "(", ..., ['A' ..= 'Z' | ...], [_]``:
 the position, then the tokens its grammar would have taken there, Unicode ranges included
 (oxigraph/oxigraph#129 is its own issue about these messages). ``readable`` keeps the position
-and says in words what could come there ("a variable, an IRI or a literal"), with the line
+and says in words what could come there ("a variable, an IRI or a literal":
+``sparql_expected.py``), with the line
 quoted and a caret under the spot, in a few lines.
 
 The parser reports its furthest failure, which is often the end of the query or some way past
@@ -22,61 +23,16 @@ from collections.abc import Iterable, Mapping
 import pyoxigraph as ox
 
 from ivig_graph.errors import QuerySyntaxError
+from ivig_graph.sparql_expected import expected_words, grammar_tokens
 
 _MESSAGE = re.compile(r"error at (\d+):(\d+): expected (?:one of )?(.*)", re.S)
-_TOKEN = re.compile(
-    r"""
-      "(?:[^"\\]|\\.)*"                # a literal token: "{", "\"", "true"
-    | \[(?:'[^']*'|[^\]'])*\]          # a character class: ['0'..='9'], [_]
-    | [A-Za-z][A-Za-z0-9_ ]*[A-Za-z0-9_]  # a keyword or a phrase: FILTER, Prefix not found
-    | [A-Za-z]
-    """,
-    re.X,
-)
 EXCERPT_WIDTH = 60
-MAX_WORDS = 4
 MAX_PROBES = 400  # pieces of a query parsed again to find the spot (each parse is ~10 us)
 # Said as they are where the parser names nothing useful: at the start, and after a query
 # that was complete.
 FIRST_WORDS = "expected SELECT, CONSTRUCT, DESCRIBE, ASK or PREFIX"
 COMPLETE_WORDS = "expected the end of the query, or GROUP BY, ORDER BY, LIMIT or OFFSET"
 
-STRUCTURE = frozenset(
-    (
-        "SELECT",
-        "CONSTRUCT",
-        "DESCRIBE",
-        "ASK",
-        "WHERE",
-        "FROM",
-        "NAMED",
-        "PREFIX",
-        "BASE",
-        "DISTINCT",
-        "REDUCED",
-        "FILTER",
-        "OPTIONAL",
-        "VALUES",
-        "BIND",
-        "GRAPH",
-        "MINUS",
-        "UNION",
-        "SERVICE",
-        "LATERAL",
-        "GROUP",
-        "ORDER",
-        "BY",
-        "LIMIT",
-        "OFFSET",
-        "HAVING",
-        "AS",
-        "IN",
-        "NOT",
-        "UNDEF",
-    )
-)
-PUNCTUATION = ("}", ")", "]", ".", ";", ",", "{", "(")
-COMPARISONS = frozenset({"=", "!=", "<", ">", "<=", ">=", "&&", "||"})
 _OPENERS = {"{": "}", "(": ")", "[": "]"}
 _PIECE = re.compile(r"[{}()\[\];,]|[^\s{}()\[\];,]+")
 
@@ -102,7 +58,7 @@ def readable(
     if wanted in (FIRST_WORDS, COMPLETE_WORDS):
         expected = wanted
     else:
-        expected = _expected_words(_TOKEN.findall(wanted), _prefix_before(lines, line, column))
+        expected = expected_words(grammar_tokens(wanted), _prefix_before(lines, line, column))
     if _at_end(lines, line, column):
         open_bracket = unclosed_bracket(query)
         if open_bracket is not None:
@@ -167,7 +123,7 @@ def _first_bad_piece(query: str, parser: _Parser) -> tuple[int, int, str] | None
 
 
 def _good_at_end(beginning: str, found: re.Match[str]) -> bool:
-    tokens = _TOKEN.findall(found.group(3))
+    tokens = grammar_tokens(found.group(3))
     at_its_end = (int(found.group(1)), int(found.group(2))) == _end_of(beginning)
     return at_its_end and any(t[0] == '"' for t in tokens)
 
@@ -179,50 +135,6 @@ def _position(text: str, index: int) -> tuple[int, int]:
 
 def _end_of(text: str) -> tuple[int, int]:
     return _position(text, len(text))
-
-
-def _expected_words(tokens: list[str], prefix: str | None) -> str:
-    """What the tokens the grammar wanted mean, in words."""
-    phrases = [t for t in tokens if " " in t and t[0].isalpha()]
-    if "Prefix not found" in phrases:
-        name = f"{prefix}:" if prefix is not None else "this prefix"
-        return f"the prefix {name!r} is not declared (add PREFIX {name} <...>)"
-    quoted = {t[1:-1].replace('\\"', '"').replace("\\\\", "\\") for t in tokens if t[0] == '"'}
-    words = [t for t in tokens if t[0] not in '"[' and " " not in t]
-    if "IRI parsing failed" in phrases:
-        return "a valid IRI (between < and >, without spaces)"
-    wanted: list[str] = []
-    if "a" in quoted and "^" in quoted:
-        wanted.append("a property (an IRI, a variable or 'a')")
-    else:
-        if quoted & {"?", "$"}:
-            wanted.append("a variable")
-        if "<" in quoted and quoted & {":", "?", '"'}:
-            wanted.append("an IRI")
-        if quoted & {'"', "'", "true", "false"}:
-            wanted.append("a literal")
-        if not wanted and quoted & {"[", "_:"}:
-            wanted.append("a blank node")
-    functions = [w for w in words if w.upper() not in STRUCTURE and w != "a"]
-    if functions:
-        wanted.append("an expression")
-    if len(quoted & COMPARISONS) >= 2:
-        wanted.append("an operator")
-    if not wanted:  # beside terms, the few keywords the parser names are a random sample
-        wanted.extend(w for w in words if w.upper() in STRUCTURE)
-    terms = bool(wanted)  # "(", "[" and "." (".5") can start a term: not named beside terms
-    wanted.extend(repr(p) for p in PUNCTUATION if p in quoted and not (terms and p in "([."))
-    wanted.extend(p[0].lower() + p[1:] for p in phrases if "not found" not in p)
-    if not wanted:
-        return "something else here"
-    return "expected " + _either(wanted[:MAX_WORDS])
-
-
-def _either(items: Iterable[str]) -> str:
-    listed = list(dict.fromkeys(items))
-    if len(listed) == 1:
-        return listed[0]
-    return ", ".join(listed[:-1]) + " or " + listed[-1]
 
 
 def _at_end(lines: list[str], line: int, column: int) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rdflib import Dataset
 from rdflib.query import Result
 
-from ivig_graph.query.guard import tokens
+from ivig_graph.query.tokens import tokens
 from ivig_graph.vocab import PREFIXES
 
 

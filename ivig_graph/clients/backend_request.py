@@ -18,7 +18,8 @@ import pyoxigraph as ox
 
 from ivig_graph.errors import QueryFailed
 from ivig_graph.query.engine import QueryRequest, start_query
-from ivig_graph.query.guard import GuardLimits, QueryForm, inspect_query, tokens
+from ivig_graph.query.guard import GuardLimits, QueryForm, inspect_query
+from ivig_graph.query.tokens import tokens
 from ivig_graph.vocab import PREFIXES
 
 _PN_PREFIX = re.compile(r"[A-Za-z][\w.-]*(?<!\.)|")  # the prefixes we predeclare are ASCII

@@ -5,14 +5,13 @@
 ``/repositories/REPO/rdf-graphs/service``) with the protocol's indirect graph identification,
 ``?graph=IRI``: ``PUT`` replaces the graph, ``GET`` reads it. Every request has a timeout.
 
-Only the standard library (urllib) is used: two verbs, two auth schemes and one body format need
-no HTTP dependency. Failures are ``StoreUnreachable`` (no answer) or ``StoreRefused`` (an HTTP
-error status), each naming the URL and what to try next.
+Only the standard library (urllib) is used: two verbs, two auth schemes (``clients/http_auth.py``)
+and one body format need no HTTP dependency. Failures are ``StoreUnreachable`` (no answer) or
+``StoreRefused`` (an HTTP error status), each naming the URL and what to try next.
 """
 
 from __future__ import annotations
 
-import base64
 import http.client
 import re
 import socket
@@ -26,6 +25,11 @@ from typing import Literal
 from rdflib import Graph, URIRef
 
 from ivig_graph import formats
+from ivig_graph.clients.http_auth import (
+    DigestAnsweredOnce,
+    authorize_up_front,
+    basic_authorization,
+)
 from ivig_graph.errors import PublishFailed, StoreRefused, StoreUnreachable
 
 AuthScheme = Literal["basic", "digest"]
@@ -82,20 +86,6 @@ class Response:
     body: bytes
 
 
-class _DigestAnsweredOnce(urllib.request.HTTPDigestAuthHandler):
-    """Answers a digest challenge once: a second 401 means wrong credentials, so stop there.
-
-    (urllib's own handler would resend the request, body and all, five more times.)
-    """
-
-    def http_error_401(
-        self, req: urllib.request.Request, fp: object, code: int, msg: str, headers: Message
-    ) -> object:
-        if req.get_header(self.auth_header):
-            return None
-        return super().http_error_401(req, fp, code, msg, headers)  # type: ignore[arg-type]
-
-
 class GraphStore:
     """One Graph Store endpoint, with optional credentials and a timeout for every request."""
 
@@ -119,13 +109,14 @@ class GraphStore:
         handlers: list[urllib.request.BaseHandler] = []
         if credentials is not None and credentials.scheme == "basic":
             # Sent up front: some servers answer 403 or 404, not a 401 challenge, without it.
-            token = f"{credentials.user}:{credentials.password}".encode()
-            self._headers["Authorization"] = "Basic " + base64.b64encode(token).decode("ascii")
-        self._digest: _DigestAnsweredOnce | None = None
+            self._headers["Authorization"] = basic_authorization(
+                credentials.user, credentials.password
+            )
+        self._digest: DigestAnsweredOnce | None = None
         if credentials is not None and credentials.scheme != "basic":
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             passwords.add_password(None, endpoint, credentials.user, credentials.password)
-            self._digest = _DigestAnsweredOnce(passwords)
+            self._digest = DigestAnsweredOnce(passwords)
             handlers.append(self._digest)
         self._opener = urllib.request.build_opener(*handlers)
 
@@ -178,7 +169,7 @@ class GraphStore:
         )
         try:
             if body and self._digest is not None:
-                self._answer_challenge_first(request)
+                authorize_up_front(self._digest, request, self._headers, self.timeout)
             with self._opener.open(request, timeout=self.timeout) as answer:
                 return Response(answer.status, answer.headers, answer.read())
         except urllib.error.HTTPError as error:
@@ -191,27 +182,6 @@ class GraphStore:
                 "Graph Store endpoint (e.g. http://127.0.0.1:7878/store for Oxigraph).",
                 url=self.endpoint,
             ) from error
-
-    def _answer_challenge_first(self, request: urllib.request.Request) -> None:
-        """Digest auth for a request with a body: get the challenge with a body-less GET and
-        authorise the request up front. Sent unauthorised, a large body met a 401 and a closed
-        connection half-way (a broken pipe), before urllib could answer the challenge."""
-        assert self._digest is not None
-        probe = urllib.request.Request(request.full_url, method="GET", headers=self._headers)
-        try:
-            with urllib.request.urlopen(probe, timeout=self.timeout):
-                return  # no challenge: nothing to answer
-        except urllib.error.HTTPError as refused:
-            with refused:
-                status, challenge = refused.code, refused.headers.get("WWW-Authenticate", "")
-        scheme, _, rest = challenge.partition(" ")
-        if status != 401 or scheme.lower() != "digest":
-            return
-        items = [item for item in urllib.request.parse_http_list(rest) if item]
-        parts = urllib.request.parse_keqv_list(items)
-        authorization = self._digest.get_authorization(request, parts)
-        if authorization:
-            request.add_unredirected_header("Authorization", f"Digest {authorization}")
 
     def _reason(self, error: BaseException) -> str:
         cause = error.reason if isinstance(error, urllib.error.URLError) else error

@@ -27,7 +27,7 @@ from ivig_graph import formats, sparql_syntax
 from ivig_graph.errors import Malformed, NotAcceptable, QueryFailed
 from ivig_graph.formats import Format
 from ivig_graph.prefixes import PREFIXES
-from ivig_graph.query.guard import tokens
+from ivig_graph.query.tokens import tokens
 
 ResultKind = Literal["results", "graph"]
 ANSWER_FORMATS = {fmt.name: fmt for fmt in (*formats.RESULTS, *formats.RDF)}

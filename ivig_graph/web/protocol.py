@@ -117,26 +117,7 @@ def read_query_request(
     """Interpret one request to the endpoint; ``body`` is None for GET and HEAD. At most
     ``max_graphs`` graph IRIs (``default-graph-uri`` and ``named-graph-uri`` together)."""
     url_params = parse_urlencoded(query_string, "utf-8", "query string")
-    body_params: Params = []
-    direct_query: str | None = None
-    if body is not None:
-        media, charset = media_type_and_charset(content_type)
-        if media == SPARQL_UPDATE:
-            raise UpdateRefused("This endpoint is read-only: SPARQL Update is not accepted.")
-        if media == FORM:
-            body_params = parse_urlencoded(body, codec_for(charset), "request body")
-        elif media == SPARQL_QUERY:
-            direct_query = decode(body, codec_for(charset), "request body")
-        elif not media:
-            raise UnsupportedMediaType(
-                "A POST needs a Content-Type: application/sparql-query or "
-                "application/x-www-form-urlencoded.",
-            )
-        else:
-            raise UnsupportedMediaType(
-                f"Unsupported Content-Type {media!r}; send application/sparql-query or "
-                "application/x-www-form-urlencoded.",
-            )
+    body_params, direct_query = _read_body(content_type, body) if body is not None else ([], None)
     params = url_params + body_params
     names = [name for name, _ in params]
     if "update" in names:
@@ -161,4 +142,24 @@ def read_query_request(
             for name, value in params
             if name in FORMAT_PARAMETERS and value.strip()
         ),
+    )
+
+
+def _read_body(content_type: str | None, body: bytes) -> tuple[Params, str | None]:
+    """A POST body, read by its media type: the form's parameters, or the query sent directly."""
+    media, charset = media_type_and_charset(content_type)
+    if media == SPARQL_UPDATE:
+        raise UpdateRefused("This endpoint is read-only: SPARQL Update is not accepted.")
+    if media == FORM:
+        return parse_urlencoded(body, codec_for(charset), "request body"), None
+    if media == SPARQL_QUERY:
+        return [], decode(body, codec_for(charset), "request body")
+    if not media:
+        raise UnsupportedMediaType(
+            "A POST needs a Content-Type: application/sparql-query or "
+            "application/x-www-form-urlencoded.",
+        )
+    raise UnsupportedMediaType(
+        f"Unsupported Content-Type {media!r}; send application/sparql-query or "
+        "application/x-www-form-urlencoded.",
     )

@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ivig_graph.errors import ForbiddenFeature, TooComplex, TooLarge, UpdateRefused
-from ivig_graph.query.guard import GuardLimits, QueryForm, inspect_query, tokens
+from ivig_graph.query.guard import GuardLimits, QueryForm, inspect_query
+from ivig_graph.query.tokens import tokens
 from ivig_graph.web.errors import status_of
 from tests.servers import REPO
 

@@ -6,10 +6,10 @@ beside the N-Quads), so that ``serve`` only reads that file (``load``): the serv
 the dataset in rdflib, which took 32 s and 700 MB at 100x the real graph. A dataset without the
 file (written by hand, or by an older build) is computed from at start-up, as before.
 
-A resource's description is read from the build's store (``SubjectIndex``), one resource at a
-time; the full-dataset downloads parse the N-Quads when first asked for, one at a time, and keep
-only the bytes. The view file is a pickle: it is the build's own output, as trusted as the
-N-Quads beside it, and never read from anywhere else.
+A resource's description and the full-dataset downloads are read from the built dataset when
+asked (``reader``: ``dataset_reader.py``), not held in the view. The view file is a pickle: it
+is the build's own output, as trusted as the N-Quads beside it, and never read from anywhere
+else.
 """
 
 from __future__ import annotations
@@ -25,27 +25,20 @@ from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.term import Node
 
 from ivig_graph.build.stats import use_counts
-from ivig_graph.dataset.export import FORMATS, export
 from ivig_graph.dataset.files import BuiltDataset
-from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
-from ivig_graph.vocab import (
-    ASSERTED_GRAPH,
-    GRAPHS,
-    INFERRED_GRAPH,
-    IVIG,
-    ONTOLOGY_GRAPH,
-    ONTOLOGY_IRI,
-)
+from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, IVIG
 from ivig_graph.web.views.about import About, about_graph
 from ivig_graph.web.views.browse import Facet, facets
 from ivig_graph.web.views.chart import Chart, charts
 from ivig_graph.web.views.conditions import (
+    RefMaker,
     category_views,
     condition_view,
     labels_of,
     source_views,
 )
-from ivig_graph.web.views.describe import Description, SubjectIndex, serialize
+from ivig_graph.web.views.dataset_reader import DatasetReader
+from ivig_graph.web.views.describe import Description
 from ivig_graph.web.views.labels import Labels, label_view
 from ivig_graph.web.views.links import ID_BASE, compact
 from ivig_graph.web.views.model import Category, Condition, Ref, SourceList
@@ -65,7 +58,7 @@ FACET_ORDER = {
 
 log = logging.getLogger(__name__)
 # Not in the view file: what is opened, cached or locked at run time.
-_RUNTIME = ("_index", "_representations", "_downloads", "_export_lock", "_index_lock")
+_RUNTIME = ("_reader", "_reader_lock")
 
 
 @dataclass
@@ -85,11 +78,8 @@ class Catalog:
     facets: tuple[Facet, ...]
     by_slug: dict[str, Condition]
     label_data: Labels  # the U.S. product labels (empty where data/products.toml has none)
-    _index: SubjectIndex | None = None
-    _representations: dict[tuple[str, str], bytes] = field(default_factory=dict)
-    _downloads: dict[str, bytes] = field(default_factory=dict)
-    _export_lock: threading.Lock = field(default_factory=threading.Lock)
-    _index_lock: threading.Lock = field(default_factory=threading.Lock)
+    _reader: DatasetReader | None = None
+    _reader_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def load(cls, built: BuiltDataset) -> Catalog:
@@ -111,9 +101,7 @@ class Catalog:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._index = None
-        self._representations, self._downloads = {}, {}
-        self._export_lock, self._index_lock = threading.Lock(), threading.Lock()
+        self._reader, self._reader_lock = None, threading.Lock()
 
     @classmethod
     def from_dataset(
@@ -130,25 +118,8 @@ class Catalog:
         for graph in (ontology, asserted, inferred):
             union += graph
         labels = labels_of(union)
-
-        refs: dict[str, Ref] = {}  # one Ref per IRI, shared (and pickled once)
-
-        def ref(node: Node) -> Ref:
-            iri = str(node)
-            if iri not in refs:
-                refs[iri] = Ref(iri, labels.get(iri) or compact(iri))
-            return refs[iri]
-
-        conditions = tuple(
-            sorted(
-                (
-                    condition_view(node, dataset, asserted, union, ref)
-                    for node in set(asserted.subjects(RDF.type, IVIG.Condition))
-                    if isinstance(node, URIRef)
-                ),
-                key=lambda c: (c.name.casefold(), c.iri),
-            )
-        )
+        ref = _shared_refs(labels)
+        conditions = _condition_views(dataset, asserted, union, ref)
         subjects = {name: set(dataset.graph(name).subjects()) for name in DATA_GRAPHS}
         sources = source_views(asserted, conditions, ref)
         return cls(
@@ -205,68 +176,32 @@ class Catalog:
 
     # ------------------------------------------------------------ machine-readable answers
 
+    @property
+    def reader(self) -> DatasetReader:
+        """What is read from ``origin`` when asked (made on first use, once ``load`` has set
+        ``origin``)."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = DatasetReader(
+                    self.origin, self.resources, self.ontology_terms, self.manifest, self.version
+                )
+            return self._reader
+
     def description(self, iri: str) -> Description | None:
         """What the dataset says about one of our resources, or None if it has no page."""
-        if iri == str(ONTOLOGY_IRI):
-            return self._ontology_description()
-        if iri not in self.resources:
-            return None
-        return self.index.describe_resource(iri)
-
-    @property
-    def index(self) -> SubjectIndex:
-        """The statements, opened on first use: the build's store, or the dataset given."""
-        with self._index_lock:
-            if self._index is None:
-                origin = self.origin
-                self._index = (
-                    SubjectIndex(origin.open_store())
-                    if isinstance(origin, BuiltDataset)
-                    else SubjectIndex.of_dataset(origin)
-                )
-            return self._index
-
-    def _ontology_description(self) -> Description:
-        """The ontology graph, and what the data graphs say about the ontology's terms."""
-        return self.index.describe(str(ONTOLOGY_IRI), {ONTOLOGY_GRAPH: None, **self.ontology_terms})
+        return self.reader.description(iri)
 
     def representation(self, iri: str, fmt: str) -> bytes | None:
         """The description of ``iri`` as ``fmt`` (cached; None if there is no such resource)."""
-        key = (iri, fmt)
-        cached = self._representations.get(key)
-        if cached is not None:
-            return cached
-        description = self.description(iri)
-        if description is None:
-            return None
-        data = serialize(description, FORMATS[fmt])
-        self._representations[key] = data
-        return data
+        return self.reader.representation(iri, fmt)
 
     def sssom(self) -> bytes:
         """The cross-references as SSSOM/TSV: written once, then cached."""
-        with self._export_lock:
-            data = self._downloads.get(SSSOM)
-            if data is None:
-                data = sssom_tsv(self._dataset(), self.manifest, self.version).encode("utf-8")
-                self._downloads[SSSOM] = data
-        return data
+        return self.reader.sssom()
 
     def download(self, fmt: str) -> bytes:
         """The whole dataset as ``fmt``: serialised once, then cached."""
-        if fmt not in FORMATS:
-            raise ValueError(f"Unknown format {fmt!r}")
-        with self._export_lock:
-            data = self._downloads.get(fmt)
-            if data is None:
-                data = export(self._dataset(), fmt, "all")
-                self._downloads[fmt] = data
-        return data
-
-    def _dataset(self) -> Dataset:
-        """The whole dataset in rdflib, for a download: parsed for it, not kept."""
-        origin = self.origin
-        return origin.rdflib_dataset() if isinstance(origin, BuiltDataset) else origin
+        return self.reader.download(fmt)
 
 
 def write_view(built: BuiltDataset, dataset: Dataset) -> Path:
@@ -286,4 +221,33 @@ def _resources(subjects: Mapping[URIRef, set[Node]]) -> frozenset[str]:
         for found in subjects.values()
         for s in found
         if isinstance(s, URIRef) and str(s).startswith(ID_BASE)
+    )
+
+
+def _shared_refs(labels: Mapping[str, str]) -> RefMaker:
+    """A node's ``Ref``, one per IRI, shared by every view that names it (and pickled once)."""
+    refs: dict[str, Ref] = {}
+
+    def ref(node: Node) -> Ref:
+        iri = str(node)
+        if iri not in refs:
+            refs[iri] = Ref(iri, labels.get(iri) or compact(iri))
+        return refs[iri]
+
+    return ref
+
+
+def _condition_views(
+    dataset: Dataset, asserted: Graph, union: Graph, ref: RefMaker
+) -> tuple[Condition, ...]:
+    """Every condition's view, by name."""
+    return tuple(
+        sorted(
+            (
+                condition_view(node, dataset, asserted, union, ref)
+                for node in set(asserted.subjects(RDF.type, IVIG.Condition))
+                if isinstance(node, URIRef)
+            ),
+            key=lambda c: (c.name.casefold(), c.iri),
+        )
     )
