@@ -17,7 +17,7 @@ RATE = 100  # samples per second per process
 # (category, pattern on "function (file:line)"), tried for each frame from the innermost out.
 # py-spy names files from their package ("flask/app.py"), or by path outside site-packages.
 CATEGORIES = (
-    ("guard (query/guard, sparql_syntax)", r"query/guard\w*\.py|sparql_\w+\.py"),
+    ("guard (query/guard, tokens, sparql_syntax)", r"query/(guard|tokens)\.py|sparql_\w+\.py"),
     ("negotiation", r"web/negotiation\.py|formats\.py|datastructures/accept\.py"),
     (
         "worker hand-off (pickle, pipe, slots, spool)",

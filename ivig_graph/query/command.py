@@ -1,6 +1,6 @@
 """``ivig-graph query``: one query through the endpoint's own guard and engine, for a terminal.
 
-A query here takes exactly the path it takes over HTTP: ``sparql_guard.inspect_query`` (refuses
+A query here takes exactly the path it takes over HTTP: ``query.guard.inspect_query`` (refuses
 updates, ``SERVICE``, text too long or nested too deep, with the endpoint's default limits), then
 ``engine.execute`` on the store ``engine.load_store`` reads from the built dataset. So the CLI and
 the endpoint give the same answers and the same refusals, word for word. There is no row cap:

@@ -9,7 +9,7 @@ union is the *default*, not an override). ``execute`` runs a ``QueryRequest`` an
 ``QueryAnswer``, capping the rows or triples it returns, and the bytes of the answer, and saying
 when it did.
 
-Queries must have passed ``sparql_guard.inspect_query`` first (``SERVICE`` is refused there;
+Queries must have passed ``query.guard.inspect_query`` first (``SERVICE`` is refused there;
 Oxigraph would otherwise make the HTTP request).
 """
 

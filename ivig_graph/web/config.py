@@ -16,6 +16,18 @@ from typing import Any
 from limits import parse_many
 
 FRONTS = ("none", "nginx")
+# The numeric settings, by what they may be.
+AT_LEAST_ONE = (
+    *("port", "http_processes", "http_threads", "workers", "max_body_bytes"),
+    *("max_query_length", "max_depth", "max_rows", "max_answer_bytes", "max_dataset_graphs"),
+    *("max_path_steps", "max_optionals", "max_triple_patterns", "max_expression_terms"),
+    *("max_connections", "client_bodies", "client_streams", "client_connections"),
+)
+SECONDS = ("timeout", "body_timeout")
+NOT_NEGATIVE = (
+    *("queue_limit", "queue_wait", "worker_memory_mb", "client_share", "client_queue"),
+    "streams",
+)
 
 
 class ConfigError(ValueError):
@@ -53,7 +65,7 @@ class ServerConfig:
     max_rows: int = 10_000
     max_answer_bytes: int = 8 * 1024 * 1024  # bytes of one answer (then truncated, and said so)
     max_dataset_graphs: int = 64  # default-graph-uri plus named-graph-uri in one request
-    # The guard's cost limits (sparql_guard.GuardLimits): what one query may contain.
+    # The guard's cost limits (query.guard.GuardLimits): what one query may contain.
     max_path_steps: int = 64
     max_optionals: int = 128
     max_triple_patterns: int = 1024
@@ -69,6 +81,25 @@ class ServerConfig:
     queries_dir: str | None = None  # example queries linked from the service description
 
     def __post_init__(self) -> None:
+        self._check_numbers()
+        self._check_backend()
+        self._check_front()
+        self._check_rate_limit()
+
+    def _check_numbers(self) -> None:
+        for name in AT_LEAST_ONE:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
+        for name in SECONDS:
+            if not (0 < getattr(self, name) < math.inf):
+                raise ConfigError(
+                    f"{name} must be a positive number of seconds, not {getattr(self, name)}."
+                )
+        for name in NOT_NEGATIVE:
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative.")
+
+    def _check_backend(self) -> None:
         if self.backend is not None:
             parts = urllib.parse.urlsplit(self.backend)
             if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -76,24 +107,8 @@ class ServerConfig:
                     f"{self.backend!r} is not an http(s) URL: give the remote engine's SPARQL "
                     "query endpoint, e.g. http://127.0.0.1:7878/query (Oxigraph)."
                 )
-        positive = ("port", "http_processes", "http_threads", "workers", "max_body_bytes")
-        limits = ("max_query_length", "max_depth", "max_rows", "max_answer_bytes")
-        guard = ("max_path_steps", "max_optionals", "max_triple_patterns", "max_expression_terms")
-        others = (
-            "max_connections",
-            "client_bodies",
-            "client_streams",
-            "max_dataset_graphs",
-            "client_connections",
-        )
-        for name in (*positive, *limits, *guard, *others):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, not {getattr(self, name)}.")
-        for name in ("timeout", "body_timeout"):
-            if not (0 < getattr(self, name) < math.inf):
-                raise ConfigError(
-                    f"{name} must be a positive number of seconds, not {getattr(self, name)}."
-                )
+
+    def _check_front(self) -> None:
         if self.front not in FRONTS:
             raise ConfigError(
                 f"front {self.front!r} is not one of {', '.join(FRONTS)}: 'nginx' puts nginx in "
@@ -105,16 +120,8 @@ class ServerConfig:
                 "connection. Behind a proxy of your own, let that proxy set the limits instead "
                 "(docs/deploy.md), and serve without a front."
             )
-        for name in (
-            "queue_limit",
-            "queue_wait",
-            "worker_memory_mb",
-            "client_share",
-            "client_queue",
-            "streams",
-        ):
-            if getattr(self, name) < 0:
-                raise ConfigError(f"{name} must not be negative.")
+
+    def _check_rate_limit(self) -> None:
         if self.rate_limited:
             try:
                 parse_many(self.rate_limit)
