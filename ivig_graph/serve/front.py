@@ -27,6 +27,7 @@ itself is killed (``PR_SET_PDEATHSIG``, Linux).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import grp
 import logging
@@ -233,15 +234,20 @@ class Front:
         threading.Thread(target=self._watch, args=(when_it_exits,), daemon=True).start()
 
     def stop(self) -> None:
+        """Stop nginx, and whatever is left of its process group: a worker whose master was
+        killed outright keeps the port open and answers 502 (seen)."""
         self._stopping.set()
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(STOP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # its own group (process_group=0)
 
     def _hand_socket_to_nginx(self) -> None:
         if os.geteuid() == 0:

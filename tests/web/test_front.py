@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import threading
@@ -43,6 +44,15 @@ def _command(pid: int) -> str:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
     except OSError:
         return ""
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie that no one reaps has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def front_directories() -> set[Path]:
@@ -213,7 +223,7 @@ def test_stopping_the_server_stops_the_front_and_removes_its_directory(
     assert nginx
     stop_server(running)
     assert running.process.returncode == 0, running.log()
-    assert not any(Path(f"/proc/{pid}").exists() for pid in nginx)
+    assert not [pid for pid in nginx if alive(pid)]
     assert not made.exists()
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -223,28 +233,37 @@ def test_stopping_the_server_stops_the_front_and_removes_its_directory(
 def test_killing_the_server_outright_takes_the_front_down(
     small_built: BuiltDataset, tmp_path: Path
 ) -> None:
+    before = front_directories()
     running = start_server(small_built, tmp_path / "server.log", {"IVIG_FRONT": "nginx"})
     try:
-        nginx = nginx_processes(running)
+        (master,) = nginx_processes(running)
+        nginx = [master, *children(master)]
         running.process.send_signal(signal.SIGKILL)
         running.process.wait(5)
         deadline = time.monotonic() + 5
-        while any(Path(f"/proc/{pid}").exists() for pid in nginx) and time.monotonic() < deadline:
+        while [pid for pid in nginx if alive(pid)] and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not any(Path(f"/proc/{pid}").exists() for pid in nginx)
+        assert not [pid for pid in nginx if alive(pid)]
     finally:
         stop_server(running)
+        for left in front_directories() - before:  # nothing was left to remove it
+            shutil.rmtree(left)
 
 
 def test_the_server_stops_with_an_error_when_its_front_dies(
     small_built: BuiltDataset, tmp_path: Path
 ) -> None:
+    """nginx's master killed outright: the server stops, saying why, and takes the master's
+    orphaned worker down too (it kept the port, answering 502)."""
     running = start_server(small_built, tmp_path / "server.log", {"IVIG_FRONT": "nginx"})
     try:
         (master,) = nginx_processes(running)
+        workers = children(master)
+        assert workers
         os.kill(master, signal.SIGKILL)
         assert running.process.wait(15) == FrontFailed.exit_code
         assert "nginx, the front, exited" in running.log()
+        assert not [pid for pid in workers if alive(pid)]
     finally:
         stop_server(running)
 
