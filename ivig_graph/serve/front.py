@@ -37,6 +37,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -231,6 +232,12 @@ class Front:
             preexec_fn=_die_with_parent,  # one ctypes call between fork and exec
         )
         self._await_listening()
+        print(
+            f"ivig-graph: nginx (pid {self.process.pid}) in front on port {self.address[1]}, "
+            f"granian behind it on {self.socket_path}",
+            file=sys.stderr,
+            flush=True,
+        )
         threading.Thread(target=self._watch, args=(when_it_exits,), daemon=True).start()
 
     def stop(self) -> None:
