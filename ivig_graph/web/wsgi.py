@@ -3,6 +3,9 @@
 The dataset directory and the configuration come from the environment that
 ``serve.http.run_server`` set (``IVIG_GRAPH_DATASET`` and the ``IVIG_*`` variables), so that
 granian's processes, which import this module afresh, serve exactly what the command line said.
+
+The query workers are started first: they open the store while this process imports Flask and
+builds the app, the larger part of its start (the first answer needs both).
 """
 
 from __future__ import annotations
@@ -13,12 +16,14 @@ import sys
 import threading
 import time
 from pathlib import Path
-
-from flask import Flask
+from typing import TYPE_CHECKING
 
 from ivig_graph.dataset.files import load_built
-from ivig_graph.web.app import create_app
+from ivig_graph.serve.pool import start_pool
 from ivig_graph.web.config import ServerConfig
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 PARENT_CHECK_SECONDS = 0.5
 
@@ -33,7 +38,11 @@ def app_from_environment() -> Flask:
     configure_logging()
     built = load_built(Path(os.environ["IVIG_GRAPH_DATASET"]))
     config = ServerConfig.from_env(os.environ)
-    app = create_app(built, config)
+    pool = start_pool(built, config, wait=False)
+    from ivig_graph.web.app import create_app  # Flask and the views, while the workers start
+
+    app = create_app(built, config, pool=pool)
+    pool.wait_until_ready()
     host = f"[{config.host}]" if ":" in config.host else config.host
     url = f"http://{host}:{config.port}/"
     print(
