@@ -174,6 +174,8 @@ class QueryPool:
 
     def close(self) -> None:
         self._closed = True
+        for worker in self._starting:  # started, not yet waited for
+            worker.kill()
         while True:
             try:
                 self._idle.get_nowait().kill()
