@@ -1,8 +1,9 @@
 """What each subcommand does: it takes the parsed arguments, calls the pipeline and prints.
 
 ``cli`` parses the arguments and maps the errors raised here to exit codes. Each command
-imports what it runs when it runs: ``serve`` does without the build's libraries (rdflib,
-pySHACL, owlrl, rich), which its HTTP processes do not need either.
+imports what it runs when it runs: ``serve``, which only reads the manifest and checks the
+port before it becomes granian's supervisor, does without the build's libraries (rdflib,
+pySHACL, owlrl, rich).
 """
 
 from __future__ import annotations
