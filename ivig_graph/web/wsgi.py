@@ -37,9 +37,10 @@ def app_from_environment() -> Flask:
     # this process must notice by itself when the main process is killed outright.
     os.setpgid(0, 0)
     # The threads started while the app is built (the parent watch below, the pool's, the
-    # pages' and completions' loaders) inherit a mask without SIGINT and SIGTERM. Delivered to
-    # one of them while granian's worker waits in its main thread, the stop signal's handler
-    # never ran and the process hung: about 1 in 4 servers stopped within a second of start.
+    # pages' and completions' loaders) start with SIGINT and SIGTERM blocked, so that the
+    # kernel gives them to the main thread. Taken by one of those threads while granian's
+    # worker waited in its main thread, the stop signal's Python handler (which only the main
+    # thread runs) never ran: 2 to 8 in 12 servers stopped right after their first answer hung.
     unmasked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
