@@ -11,42 +11,52 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import TypeAlias
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, TypeAlias
 
-from ivig_graph import __version__, commands
-from ivig_graph.build.reason import REASONERS
-from ivig_graph.clients.gsp import AUTH_SCHEMES, DEFAULT_TIMEOUT
-from ivig_graph.clients.publish import AUTH_ENV
-from ivig_graph.dataset.export import FORMATS, GRAPH_CHOICES
-from ivig_graph.dataset.sssom import SSSOM
+from ivig_graph import commands
 from ivig_graph.errors import IvigGraphError
-from ivig_graph.query.command import (
-    fitting_formats,
-    output_formats,
-)
 
 DATASET_HELP = "built dataset directory (default: $IVIG_GRAPH_DATASET or build/dataset)"
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+AddOptions: TypeAlias = Callable[[argparse.ArgumentParser], None]
 
 
-def parser() -> argparse.ArgumentParser:
+def parser(chosen: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The command line; with ``chosen``, only those subcommands get their options (the others
+    are listed, for ``--help``). Defining a subcommand's options imports the modules that know
+    their choices (formats, reasoners), and with them rdflib, pySHACL, owlrl and rich, which
+    ``serve`` does not need: about 0.25 s of its start."""
     root = argparse.ArgumentParser(
         prog="ivig-graph", description="The knowledge graph of what IVIG therapy is used for."
     )
-    root.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    root.add_argument("--version", action=_Version)
     subcommands = root.add_subparsers(dest="command", required=True)
-    _add_build_commands(subcommands)
-    _add_dataset_commands(subcommands)
-    _add_query_commands(subcommands)
-    _add_publish_command(subcommands)
-    _add_serve_command(subcommands)
+    for name, (summary, add_options) in COMMANDS.items():
+        p = subcommands.add_parser(name, help=summary)
+        if chosen is None or name in chosen:
+            add_options(p)
     return root
 
 
-def _add_build_commands(subcommands: Subcommands) -> None:
-    """build, validate, check: the pipeline over data/ and ontology/."""
-    p = subcommands.add_parser("build", help="load, validate, reason and write the dataset")
+class _Version(argparse.Action):
+    """``--version``: the installed version, read (importlib.metadata) only when asked."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(
+            option_strings, argparse.SUPPRESS, nargs=0, help="show the version and exit"
+        )
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from ivig_graph import __version__
+
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
+def _build_options(p: argparse.ArgumentParser) -> None:
+    from ivig_graph.build.reason import REASONERS
+
     p.add_argument("--dataset", help=DATASET_HELP)
     p.add_argument("--quiet", action="store_true", help="no live progress line")
     p.add_argument(
@@ -57,16 +67,16 @@ def _add_build_commands(subcommands: Subcommands) -> None:
     )
     p.set_defaults(func=commands.cmd_build)
 
-    p = subcommands.add_parser("validate", help="check data/ against the shapes and QC checks")
+
+def _validate_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=commands.cmd_validate)
 
-    p = subcommands.add_parser("check", help="validate and reason without writing anything")
+
+def _check_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=commands.cmd_reason_check)
 
 
-def _add_dataset_commands(subcommands: Subcommands) -> None:
-    """explain, export: read the built dataset."""
-    p = subcommands.add_parser("explain", help="say why a condition has its mechanism (or none)")
+def _explain_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "condition",
         help="the condition's slug (myasthenia-gravis), IRI or name (Myasthenia gravis, GBS)",
@@ -74,7 +84,11 @@ def _add_dataset_commands(subcommands: Subcommands) -> None:
     p.add_argument("--dataset", help=DATASET_HELP)
     p.set_defaults(func=commands.cmd_explain)
 
-    p = subcommands.add_parser("export", help="write the dataset in an RDF format")
+
+def _export_options(p: argparse.ArgumentParser) -> None:
+    from ivig_graph.dataset.export import FORMATS, GRAPH_CHOICES
+    from ivig_graph.dataset.sssom import SSSOM
+
     p.add_argument("--format", choices=[*FORMATS, SSSOM], default="turtle")
     p.add_argument("--graph", choices=list(GRAPH_CHOICES), default="all")
     p.add_argument("-o", "--output", help="output file (default: standard output)")
@@ -82,15 +96,14 @@ def _add_dataset_commands(subcommands: Subcommands) -> None:
     p.set_defaults(func=commands.cmd_export)
 
 
-def _add_query_commands(subcommands: Subcommands) -> None:
-    """query, queries: SPARQL against the built dataset, through the endpoint's guard."""
-    p = subcommands.add_parser("query", help="run a SPARQL query against the built dataset")
+def _query_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("text", nargs="?", help="the SPARQL query")
     p.add_argument("-f", "--file", help="read the query from this file")
     _add_output_options(p)
     p.set_defaults(func=commands.cmd_query)
 
-    p = subcommands.add_parser("queries", help="list the example queries, show or run one by name")
+
+def _queries_options(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=commands.cmd_queries, action="list")
     actions = p.add_subparsers(dest="action", metavar="{list,show,run}")
     actions.add_parser("list", help="the example queries and their titles (the default)")
@@ -101,9 +114,10 @@ def _add_query_commands(subcommands: Subcommands) -> None:
     _add_output_options(run)
 
 
-def _add_publish_command(subcommands: Subcommands) -> None:
-    """publish: load the built dataset into a triple store."""
-    p = subcommands.add_parser("publish", help="load the dataset into a triple store and verify it")
+def _publish_options(p: argparse.ArgumentParser) -> None:
+    from ivig_graph.clients.gsp import AUTH_SCHEMES, DEFAULT_TIMEOUT
+    from ivig_graph.clients.publish import AUTH_ENV
+
     p.add_argument(
         "--to",
         required=True,
@@ -120,9 +134,7 @@ def _add_publish_command(subcommands: Subcommands) -> None:
     p.set_defaults(func=commands.cmd_publish)
 
 
-def _add_serve_command(subcommands: Subcommands) -> None:
-    """serve: the SPARQL endpoint and the pages."""
-    p = subcommands.add_parser("serve", help="serve the SPARQL endpoint and pages (granian)")
+def _serve_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", help="interface to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8000)")
     p.add_argument("--workers", type=int, help="query worker processes (default: CPU count)")
@@ -138,6 +150,8 @@ def _add_serve_command(subcommands: Subcommands) -> None:
 
 
 def _add_output_options(p: argparse.ArgumentParser) -> None:
+    from ivig_graph.query.command import fitting_formats, output_formats
+
     p.add_argument(
         "--format",
         choices=list(output_formats()),
@@ -148,8 +162,32 @@ def _add_output_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataset", help=DATASET_HELP)
 
 
+# Each subcommand: its one-line help and what defines its options. The pipeline over data/ and
+# ontology/ (build, validate, check), reading the built dataset (explain, export), SPARQL
+# against it through the endpoint's guard (query, queries), loading it into a triple store
+# (publish), and the SPARQL endpoint and pages (serve).
+COMMANDS: dict[str, tuple[str, AddOptions]] = {
+    "build": ("load, validate, reason and write the dataset", _build_options),
+    "validate": ("check data/ against the shapes and QC checks", _validate_options),
+    "check": ("validate and reason without writing anything", _check_options),
+    "explain": ("say why a condition has its mechanism (or none)", _explain_options),
+    "export": ("write the dataset in an RDF format", _export_options),
+    "query": ("run a SPARQL query against the built dataset", _query_options),
+    "queries": ("list the example queries, show or run one by name", _queries_options),
+    "publish": ("load the dataset into a triple store and verify it", _publish_options),
+    "serve": ("serve the SPARQL endpoint and pages (granian)", _serve_options),
+}
+
+
+def _command_word(argv: Sequence[str]) -> set[str]:
+    """The subcommand ``argv`` names: its first word that is not an option (the top level's
+    only options, ``--help`` and ``--version``, take no value)."""
+    return {next((word for word in argv if not word.startswith("-")), "")}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    args = parser(_command_word(words)).parse_args(words)
     try:
         return int(args.func(args))
     except IvigGraphError as error:

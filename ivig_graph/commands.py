@@ -1,6 +1,9 @@
 """What each subcommand does: it takes the parsed arguments, calls the pipeline and prints.
 
-``cli`` parses the arguments and maps the errors raised here to exit codes.
+``cli`` parses the arguments and maps the errors raised here to exit codes. Each command
+imports what it runs when it runs: ``serve``, which only reads the manifest and checks the
+port before it becomes granian's supervisor, does without the build's libraries (rdflib,
+pySHACL, owlrl, rich).
 """
 
 from __future__ import annotations
@@ -11,22 +14,12 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rich.console import Group
-from rich.text import Text
-
-from ivig_graph.build.pipeline import assemble, build, load_inputs, validate_inputs
-from ivig_graph.build.progress import StageDisplay
-from ivig_graph.build.stats import summary
-from ivig_graph.clients.publish import publish_from_args
-from ivig_graph.dataset.explain import explain, find_condition
-from ivig_graph.dataset.export import export
 from ivig_graph.dataset.files import DEFAULT_DIRECTORY, MANIFEST_FILE, BuiltDataset, load_built
-from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
-from ivig_graph.query.command import examples, find_example, read_query_file, run_query
-from ivig_graph.resources import Sources, cache_root, input_fingerprint
-from ivig_graph.terminal import listing, render, table
-from ivig_graph.vocab import CONDITION
+
+if TYPE_CHECKING:
+    from ivig_graph.build.progress import StageDisplay
 
 FIRST_USE_REASONER = "rules"
 
@@ -42,6 +35,8 @@ def _dataset(value: str | None) -> BuiltDataset:
     explicit = value or os.environ.get("IVIG_GRAPH_DATASET")
     if explicit or (DEFAULT_DIRECTORY / MANIFEST_FILE).is_file():
         return load_built(_dataset_dir(explicit))
+    from ivig_graph.resources import cache_root, input_fingerprint
+
     directory = cache_root() / input_fingerprint()
     if (directory / MANIFEST_FILE).is_file():
         print(f"Using the dataset built on first use, in {directory}", file=sys.stderr)
@@ -57,6 +52,8 @@ def _dataset(value: str | None) -> BuiltDataset:
 def _build_into_cache(directory: Path) -> BuiltDataset:
     """Build next to ``directory`` and move it in whole, so that a build interrupted, or two
     started at once, never leave a half-written dataset there."""
+    from ivig_graph.build.pipeline import build
+
     directory.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     try:
@@ -75,11 +72,19 @@ def _build_into_cache(directory: Path) -> BuiltDataset:
 
 
 def _stage_display(quiet: bool) -> StageDisplay:
+    from ivig_graph.build.progress import StageDisplay
+
     return StageDisplay(sys.stderr, live=sys.stderr.isatty() and not quiet)
 
 
 def _print_counts(built: BuiltDataset) -> None:
     """The build's summary on stdout: ``what: counts`` lines, or a table on a terminal."""
+    from rich.console import Group
+    from rich.text import Text
+
+    from ivig_graph.build.stats import summary
+    from ivig_graph.terminal import render, table
+
     heading = f"Built dataset {built.version} in {built.directory}"
     lines = summary(built.manifest)
     if sys.stdout.isatty():
@@ -93,6 +98,8 @@ def _print_counts(built: BuiltDataset) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
+    from ivig_graph.build.pipeline import build
+
     with _stage_display(args.quiet) as display:
         built = build(_dataset_dir(args.dataset), progress=display, reasoner=args.reasoner)
     _print_counts(built)
@@ -100,12 +107,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    from ivig_graph.build.pipeline import load_inputs, validate_inputs
+    from ivig_graph.resources import Sources
+
     report = validate_inputs(load_inputs(Sources.default()))
     print(report.text())
     return 0 if report.conforms else 3
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    from ivig_graph.dataset.export import export
+    from ivig_graph.dataset.sssom import SSSOM, sssom_tsv
+
     built = _dataset(args.dataset)
     if args.format == SSSOM:  # the mappings only, whatever --graph says
         data = sssom_tsv(built.rdflib_dataset(), built.manifest, built.version).encode("utf-8")
@@ -123,6 +136,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_query(args: argparse.Namespace) -> int:
+    from ivig_graph.query.command import read_query_file
+
     if (args.text is None) == (args.file is None):
         print("ivig-graph query: give a query string or -f FILE (exactly one).", file=sys.stderr)
         return 2
@@ -131,6 +146,8 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def _print_answer(args: argparse.Namespace, text: str) -> int:
+    from ivig_graph.query.command import run_query
+
     store = _dataset(args.dataset).open_store()
     terminal = sys.stdout.isatty()
     sys.stdout.write(run_query(store, text, args.format, full=args.full, terminal=terminal))
@@ -138,6 +155,9 @@ def _print_answer(args: argparse.Namespace, text: str) -> int:
 
 
 def cmd_queries(args: argparse.Namespace) -> int:
+    from ivig_graph.query.command import examples, find_example
+    from ivig_graph.terminal import listing
+
     if args.action == "run":
         return _print_answer(args, find_example(args.name).text)
     if args.action == "show":
@@ -170,6 +190,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
+    from ivig_graph.dataset.explain import explain, find_condition
+    from ivig_graph.vocab import CONDITION
+
     dataset = _dataset(args.dataset).rdflib_dataset()
     condition = find_condition(dataset, args.condition)
     slug = condition.removeprefix(str(CONDITION))
@@ -191,6 +214,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from ivig_graph.clients.publish import publish_from_args
+
     built = _dataset(args.dataset)
     report = publish_from_args(
         built,
@@ -205,6 +230,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_reason_check(args: argparse.Namespace) -> int:
+    from ivig_graph.build.pipeline import assemble, load_inputs
+    from ivig_graph.resources import Sources
+
     assemble(load_inputs(Sources.default()))
     print("The data validates and the ontology is consistent.")
     return 0

@@ -27,6 +27,7 @@ from rdflib import OWL, RDF, RDFS, Dataset, Graph, URIRef
 from rdflib.compare import graph_diff, isomorphic
 
 from ivig_graph import cli, commands
+from ivig_graph.build import pipeline
 from ivig_graph.build.pipeline import STAGES, build
 from ivig_graph.build.progress import StageDisplay
 from ivig_graph.build.records import KINDS, LISTS
@@ -395,7 +396,7 @@ def test_errors_map_to_the_documented_exit_codes(
     def fail(*args: object, **kwargs: object) -> None:
         raise error("what went wrong; what to do")
 
-    monkeypatch.setattr(commands, "assemble", fail)
+    monkeypatch.setattr(pipeline, "assemble", fail)  # `check` imports it when it runs
     run = run_cli(capsys, "check")
     assert run.code == code
     assert run.err == "ivig-graph check: what went wrong; what to do\n"

@@ -20,6 +20,7 @@ not a copy of the data.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -35,6 +36,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.util import Finalize
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ivig_graph.errors import Overloaded, QueryError, TimedOut, WorkerLost
 from ivig_graph.query.engine import QueryRequest, load_store
@@ -42,11 +44,23 @@ from ivig_graph.serve.slots import Slots
 from ivig_graph.serve.spool import AnswerJob, Spool, SpooledAnswer
 from ivig_graph.serve.worker import why_lost
 
+if TYPE_CHECKING:
+    from ivig_graph.dataset.files import BuiltDataset
+    from ivig_graph.web.config import ServerConfig
+
 log = logging.getLogger(__name__)
 
 # glibc reserves 64 MiB of address space per thread for its allocator; the store's threads made
 # a worker need over 1 GiB of address space (its memory limit) before answering anything.
 WORKER_ENVIRONMENT = {"MALLOC_ARENA_MAX": "2"}
+
+
+def start_pool(dataset: BuiltDataset, config: ServerConfig, *, wait: bool = True) -> QueryPool:
+    """The query workers of the endpoint ``config`` describes, one for each query slot."""
+    pool = QueryPool(dataset.nquads_path, PoolSettings.of(config), dataset.store_directory)
+    pool.start(wait)
+    atexit.register(pool.close)
+    return pool
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,19 @@ class PoolSettings:
     client_queue: int = 0  # places in the queue one client may hold; 0: as many as its share
     start_timeout: float = 60.0
     backend: str | None = None  # a remote engine's query endpoint instead of the store
+
+    @classmethod
+    def of(cls, config: ServerConfig) -> PoolSettings:
+        return cls(
+            size=config.workers,
+            timeout=config.timeout,
+            queue_limit=config.queue_limit,
+            queue_wait=config.queue_wait,
+            memory_limit_bytes=config.worker_memory_mb * 1024 * 1024,
+            client_share=config.client_share,
+            client_queue=config.client_queue,
+            backend=config.backend,
+        )
 
     @property
     def backend_timeout(self) -> float:
@@ -119,18 +146,27 @@ class QueryPool:
         self._lock = threading.Lock()
         self._alive = 0
         self._closed = False
+        self._starting: list[_Worker] = []
 
     # -- life cycle
 
-    def start(self) -> None:
-        """Start every worker and wait until each has opened the dataset; ``close`` runs at
-        exit, also in a granian worker, which ends through ``os._exit`` (no atexit), but runs
-        multiprocessing's finalizers: the store copy and the spool were left behind."""
+    def start(self, wait: bool = True) -> None:
+        """Start every worker and, unless ``wait`` is False, wait until each has opened the
+        dataset (``wait_until_ready`` does it later: the caller builds the app meanwhile).
+        ``close`` runs at exit, also in a granian worker, which ends through ``os._exit`` (no
+        atexit), but runs multiprocessing's finalizers: the store copy and the spool were
+        left behind."""
         Finalize(None, self.close, exitpriority=10)
         if self.settings.backend is None:
             self._copy = StoreCopy(self.nquads_path, self.store_directory)
-        workers = [self._spawn() for _ in range(self.settings.size)]
-        for worker in workers:
+        self._starting = [self._spawn() for _ in range(self.settings.size)]
+        if wait:
+            self.wait_until_ready()
+
+    def wait_until_ready(self) -> None:
+        """Wait until each worker ``start`` started has opened the dataset."""
+        starting, self._starting = self._starting, []
+        for worker in starting:
             self._await_ready(worker)
             with self._lock:
                 self._alive += 1
@@ -138,6 +174,8 @@ class QueryPool:
 
     def close(self) -> None:
         self._closed = True
+        for worker in self._starting:  # started, not yet waited for
+            worker.kill()
         while True:
             try:
                 self._idle.get_nowait().kill()

@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parent", type=int, required=True)
     parser.add_argument("--memory-limit", type=int, default=0)
     args = parser.parse_args(argv)
+    # Signals blocked in the server thread that started this process stay blocked across exec
+    # (web/wsgi.py blocks the stop signals while it builds the app): none here.
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
     logging.basicConfig(format="%(asctime)s [%(process)d] [worker] %(message)s")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server's Ctrl+C is for the server
     threading.Thread(target=_exit_when_orphaned, args=(args.parent,), daemon=True).start()

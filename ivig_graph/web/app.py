@@ -11,14 +11,13 @@ the one mapping of errors to statuses. Queries run in worker processes
 
 from __future__ import annotations
 
-import atexit
 from pathlib import Path
 
 from flask import Flask
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.resources import example_queries
-from ivig_graph.serve.pool import PoolSettings, QueryPool
+from ivig_graph.serve.pool import QueryPool, start_pool
 from ivig_graph.web.assets import install_assets
 from ivig_graph.web.completions import register_completions
 from ivig_graph.web.config import ServerConfig
@@ -57,27 +56,6 @@ def create_app(
     register_pages(app, dataset)
     register_completions(app, dataset)
     return app
-
-
-def start_pool(dataset: BuiltDataset, config: ServerConfig) -> QueryPool:
-    """The query workers, one for each of the ``config.workers`` slots."""
-    pool = QueryPool(
-        dataset.nquads_path,
-        PoolSettings(
-            size=config.workers,
-            timeout=config.timeout,
-            queue_limit=config.queue_limit,
-            queue_wait=config.queue_wait,
-            memory_limit_bytes=config.worker_memory_mb * 1024 * 1024,
-            client_share=config.client_share,
-            client_queue=config.client_queue,
-            backend=config.backend,
-        ),
-        dataset.store_directory,
-    )
-    pool.start()
-    atexit.register(pool.close)
-    return pool
 
 
 def _examples(config: ServerConfig) -> dict[str, str]:
