@@ -2,8 +2,8 @@
 
 A query that finds no free slot waits, in arrival order, for at most ``queue_wait`` seconds.
 When a slot comes free, only the first waiter whose client is under its share is woken (each
-waiter has a bell of its own, ``_Bell``): waking every waiter at each answer, for all but one to wait
-again, was a fifth of the HTTP process's time under load (bench/RESULTS.md). A client holds at
+waiter has a bell of its own, ``_Bell``): waking every waiter at each answer, for all but one to
+wait again, was a fifth of the HTTP process's time under load (bench/RESULTS.md). A client holds at
 most ``share`` slots and ``queue_share`` places in the queue; beyond the queue the answer is 503
 at once, beyond its own share 429.
 """
