@@ -85,8 +85,7 @@ def _answer_query(state: Endpoint, protocol: ProtocolRequest) -> Response:
         return _not_modified(state, etag)
     answer = run(state, query, state.config.gzip_min_bytes if _accepts_gzip() else 0)
     response = _answer_response(state, answer)
-    response.headers["Content-Type"] = content_type(answer.media_type)
-    response.vary.update(("Accept", "Accept-Encoding"))
+    response.headers["Vary"] = "Accept, Accept-Encoding"  # a new response: nothing to merge
     if answer.bytes_capped:
         limit = state.config.max_answer_bytes
         response.headers["X-SPARQL-MaxBytes"] = str(limit)
@@ -148,9 +147,10 @@ def _accepts_gzip() -> bool:
 def _answer_response(state: Endpoint, answer: SpooledAnswer) -> Response:
     """Small answers read whole (granian then writes them without an app thread); larger
     ones streamed from their file, at most so many at once (``serve.spool``)."""
+    media_type = content_type(answer.media_type)
     if answer.size <= CHUNK_BYTES:
         with answer.open() as file:
-            response = Response(file.read(), status=200)
+            response = Response(file.read(), status=200, content_type=media_type)
     else:
         client = client_address()
         try:
@@ -159,7 +159,9 @@ def _answer_response(state: Endpoint, answer: SpooledAnswer) -> Response:
             answer.discard()
             raise
         stream = AnswerStream(answer.open(), partial(state.senders.leave, client))
-        response = StreamedResponse(stream, status=200, direct_passthrough=True)
+        response = StreamedResponse(
+            stream, status=200, content_type=media_type, direct_passthrough=True
+        )
         response.content_length = answer.size
     if answer.gzipped:
         response.headers["Content-Encoding"] = "gzip"

@@ -24,6 +24,7 @@ from ivig_graph.serve.spool import (
     TRUNCATION_LINK,
     AnswerStream,
     Senders,
+    Spool,
     SpooledAnswer,
     with_truncation_link,
 )
@@ -246,3 +247,20 @@ def test_the_spool_directory_is_removed_when_the_server_stops(
         stop_server(server)
     assert not list(tmp_path.glob("ivig-graph-answers-*"))
     assert not list(tmp_path.glob("ivig-graph-store-*"))
+
+
+def test_spool_paths_are_new_files_in_its_directory_and_discard_is_idempotent() -> None:
+    spool = Spool()
+    try:
+        paths = {spool.new_path() for _ in range(100)}
+        assert len(paths) == 100
+        assert all(Path(p).parent == spool.directory for p in paths)
+        path = next(iter(paths))
+        Path(path).write_bytes(b"answer")
+        answer = SpooledAnswer(path, 6, "text/plain", "results", 1, False)
+        answer.discard()
+        assert not Path(path).exists()
+        answer.discard()  # already gone: no error
+    finally:
+        spool.close()
+    assert not spool.directory.exists()
