@@ -13,15 +13,10 @@ rule, the same on ``/sparql`` and on linked-data paths:
   HTML so that ``*/*`` (or no ``Accept``) gets data and a browser gets a page.
 
 Media-type parameters other than ``q`` are ignored (``text/turtle;charset=utf-8`` is Turtle).
-
-The outcome depends only on the header and the offers, and working it out through Werkzeug's
-matching took 45-100 us, up to a twentieth of a query's cost in the HTTP process; the last
-outcomes are kept for headers of up to ``KEPT_HEADER_CHARS`` (clients send few distinct ones).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 from werkzeug.datastructures import MIMEAccept
@@ -63,18 +58,8 @@ def _rank(accept: MIMEAccept, fmt: Format, position: int) -> Rank | None:
     return quality, specificity, canonical, -position
 
 
-NEGOTIATIONS_KEPT = 256
-KEPT_HEADER_CHARS = 1024  # at most 256 KiB held: a longer header is negotiated each time
-
-
-def negotiate(accept_header: str | None, offers: tuple[Format, ...]) -> Format | None:
+def negotiate(accept_header: str | None, offers: Sequence[Format]) -> Format | None:
     """The offered format the client prefers, or None if it accepts none of them."""
-    if accept_header is not None and len(accept_header) > KEPT_HEADER_CHARS:
-        return _preferred(accept_header, offers)
-    return _kept_preferred(accept_header, offers)
-
-
-def _preferred(accept_header: str | None, offers: tuple[Format, ...]) -> Format | None:
     accept = _accept(accept_header)
     ranked = [
         (rank, fmt)
@@ -84,10 +69,7 @@ def _preferred(accept_header: str | None, offers: tuple[Format, ...]) -> Format 
     return max(ranked, key=lambda pair: pair[0])[1] if ranked else None
 
 
-_kept_preferred = functools.lru_cache(maxsize=NEGOTIATIONS_KEPT)(_preferred)
-
-
-def negotiate_or_refuse(accept_header: str | None, offers: tuple[Format, ...]) -> Format:
+def negotiate_or_refuse(accept_header: str | None, offers: Sequence[Format]) -> Format:
     """``negotiate``, raising ``NotAcceptable`` (naming what is offered) when nothing is."""
     chosen = negotiate(accept_header, offers)
     if chosen is None:

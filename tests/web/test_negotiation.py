@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from ivig_graph import formats
-from ivig_graph.web import negotiation
 from ivig_graph.web.negotiation import negotiate
 
 LINKED_DATA = (*formats.RDF, formats.HTML)
@@ -50,16 +49,3 @@ def test_linked_data_choices(accept: str | None, expected: formats.Format | None
 )
 def test_results_choices(accept: str, expected: formats.Format) -> None:
     assert negotiate(accept, formats.RESULTS) is expected
-
-
-def test_a_repeated_header_is_negotiated_once_and_a_long_one_each_time() -> None:
-    negotiation._kept_preferred.cache_clear()
-    for _ in range(3):
-        assert negotiate("text/csv, */*;q=0.1", formats.RESULTS) is formats.CSV
-    kept = negotiation._kept_preferred.cache_info()
-    assert (kept.misses, kept.hits) == (1, 2)
-    padding = ", ".join(f"x-unknown/t{n};q=0.5" for n in range(100))
-    long = f"{padding}, text/tab-separated-values"
-    assert len(long) > negotiation.KEPT_HEADER_CHARS
-    assert negotiate(long, formats.RESULTS) is formats.TSV  # the same rule, not kept
-    assert negotiation._kept_preferred.cache_info().currsize == 1
