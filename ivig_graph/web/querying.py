@@ -6,12 +6,10 @@ errors they raise are the classes of ``ivig_graph.errors``.
 
 from __future__ import annotations
 
-import functools
 import time
 
 import pyoxigraph as ox
 from flask import g, request
-from werkzeug.sansio.utils import get_current_url
 
 from ivig_graph.errors import Malformed
 from ivig_graph.formats import Format
@@ -29,21 +27,9 @@ def endpoint_url(state: Endpoint, here: str | None = None) -> str:
     """The endpoint's own IRI: the base for relative IRIs in queries and the description.
 
     The configured base URL wins; otherwise ``here`` (the endpoint's URL as a page outside
-    ``/sparql`` computes it), or this request's own URL (``request.base_url``, worked out once
-    for each host and path: it took 10-20 us of each query).
+    ``/sparql`` computes it), or this request's own URL.
     """
-    given = state.config.base_url or here
-    if given:
-        return _checked(given)
-    return _own_url(request.scheme, request.host, request.root_path, request.path)
-
-
-@functools.lru_cache(maxsize=64)
-def _own_url(scheme: str, host: str, root_path: str, path: str) -> str:
-    return _checked(get_current_url(scheme, host, root_path, path))  # as request.base_url
-
-
-def _checked(candidate: str) -> str:
+    candidate = state.config.base_url or here or request.base_url
     try:
         ox.NamedNode(candidate)
     except ValueError:
