@@ -25,11 +25,9 @@ import contextlib
 import logging
 import os
 import queue
-import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -39,9 +37,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ivig_graph.errors import Overloaded, QueryError, TimedOut, WorkerLost
-from ivig_graph.query.engine import QueryRequest, load_store
+from ivig_graph.query.engine import QueryRequest
+from ivig_graph.serve.pool_settings import PoolSettings
 from ivig_graph.serve.slots import Slots
 from ivig_graph.serve.spool import AnswerJob, Spool, SpooledAnswer
+from ivig_graph.serve.store_copy import StoreCopy
 from ivig_graph.serve.worker import why_lost
 
 if TYPE_CHECKING:
@@ -61,60 +61,6 @@ def start_pool(dataset: BuiltDataset, config: ServerConfig, *, wait: bool = True
     pool.start(wait)
     atexit.register(pool.close)
     return pool
-
-
-@dataclass(frozen=True)
-class PoolSettings:
-    size: int = 2
-    timeout: float = 10.0
-    queue_limit: int = 32
-    queue_wait: float = 1.0
-    memory_limit_bytes: int = 0  # 0: no limit
-    client_share: int = 0  # slots one client may hold; 0: all but one (at least one)
-    client_queue: int = 0  # places in the queue one client may hold; 0: as many as its share
-    start_timeout: float = 60.0
-    backend: str | None = None  # a remote engine's query endpoint instead of the store
-
-    @classmethod
-    def of(cls, config: ServerConfig) -> PoolSettings:
-        return cls(
-            size=config.workers,
-            timeout=config.timeout,
-            queue_limit=config.queue_limit,
-            queue_wait=config.queue_wait,
-            memory_limit_bytes=config.worker_memory_mb * 1024 * 1024,
-            client_share=config.client_share,
-            client_queue=config.client_queue,
-            backend=config.backend,
-        )
-
-    @property
-    def backend_timeout(self) -> float:
-        """How long a worker waits for the remote: past the budget, so the budget acts first."""
-        return self.timeout + 1.0
-
-    @property
-    def share(self) -> int:
-        return self.client_share or max(self.size - 1, 1)
-
-    @property
-    def queue_share(self) -> int:
-        return self.client_queue or self.share
-
-
-class StoreCopy:
-    """The store the workers open read-only: ``built`` (the build's, kept), or else the
-    N-Quads loaded once into a temporary directory that ``close`` removes."""
-
-    def __init__(self, nquads_path: Path, built: Path | None = None) -> None:
-        self.temporary = built is None
-        self.directory = built or Path(tempfile.mkdtemp(prefix="ivig-graph-store-"))
-        if self.temporary:
-            load_store(nquads_path, self.directory).flush()  # closed: workers open it read-only
-
-    def close(self) -> None:
-        if self.temporary:
-            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @dataclass
