@@ -55,7 +55,7 @@ build: $(DATASET)/manifest.json ## Build the dataset (load -> validate -> reason
 FRONT ?= nginx
 
 run: build $(BUNDLE) front ## Serve the graph at http://$(HOST):$(PORT)/ (SPARQL at /sparql) on the embedded store
-	IVIG_FRONT=$(FRONT) $(BIN)/ivig-graph serve --dataset $(DATASET) --host $(HOST) --port $(PORT)
+	$(BIN)/ivig-graph serve --dataset $(DATASET) --host $(HOST) --port $(PORT) --front $(FRONT)
 
 front: ## Install nginx (apt) if it is missing: the front `make run` starts
 	@[ "$(FRONT)" != nginx ] || command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] \

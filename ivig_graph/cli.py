@@ -4,7 +4,7 @@ codes.
 Exit codes: 0 success; 1 unexpected error; 2 bad usage or a bad query; 3 the data breaks a
 curation rule, a SHACL shape or a QC check; 4 reasoning found an inconsistency; 5 no built dataset;
 6 the triple store is unreachable; 7 the store refused (HTTP error); 8 the store ended up different;
-9 the port to serve on is in use.
+9 the port to serve on is in use; 10 the front (nginx) is missing or failed.
 """
 
 from __future__ import annotations
@@ -144,6 +144,14 @@ def _serve_options(p: argparse.ArgumentParser) -> None:
         metavar="URL",
         help="answer queries from this remote SPARQL 1.1 query endpoint holding the published "
         "dataset, instead of the embedded store (default: $IVIG_BACKEND)",
+    )
+    from ivig_graph.web.config import FRONTS  # read by cmd_serve anyway
+
+    p.add_argument(
+        "--front",
+        choices=FRONTS,
+        help="nginx: start nginx in front (deadlines for request bodies, open requests per "
+        "client; `make run` does) (default: $IVIG_FRONT or none)",
     )
     p.add_argument("--dataset", help=DATASET_HELP)
     p.set_defaults(func=commands.cmd_serve)

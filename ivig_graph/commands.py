@@ -180,6 +180,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             timeout=args.timeout,
             backend=args.backend,
+            front=args.front,
         )
     except ConfigError as error:
         print(f"ivig-graph serve: {error}", file=sys.stderr)

@@ -26,7 +26,15 @@ from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.errors import FrontFailed
 from ivig_graph.serve import front
 from ivig_graph.web.config import ServerConfig
-from tests.servers import RunningServer, call, children, serving, start_server, stop_server
+from tests.servers import (
+    RunningServer,
+    call,
+    children,
+    serve_arguments,
+    serving,
+    start_server,
+    stop_server,
+)
 from tests.web.answers import count_of
 
 pytestmark = pytest.mark.slow
@@ -217,7 +225,8 @@ def test_stopping_the_server_stops_the_front_and_removes_its_directory(
     small_built: BuiltDataset, tmp_path: Path
 ) -> None:
     before = front_directories()
-    running = start_server(small_built, tmp_path / "server.log", {"IVIG_FRONT": "nginx"})
+    command = serve_arguments(small_built.directory, "--front", "nginx")  # the option, this time
+    running = start_server(small_built, tmp_path / "server.log", {}, command=command)
     (made,) = front_directories() - before
     nginx = nginx_processes(running)
     assert nginx
