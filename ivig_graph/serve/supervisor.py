@@ -10,15 +10,12 @@ own process (bench/RESULTS.md 2026-12-01).
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,9 +26,10 @@ from granian.server import MPServer
 from ivig_graph.errors import FrontFailed
 from ivig_graph.serve.bodies import WAITING_BODIES
 from ivig_graph.serve.front import HEADER_TIMEOUT, SOCKET_NAME, Front
+from ivig_graph.serve.granian_settings import GranianSettings
 
 if TYPE_CHECKING:
-    from ivig_graph.web.config import ServerConfig
+    pass
 
 HEADER_READ_TIMEOUT_MS = HEADER_TIMEOUT * 1000  # the same deadline as the front's
 # prometheus-client's own name for its multiprocess directory (web/metrics.py reads it).
@@ -62,41 +60,6 @@ GRANIAN_LOGGING = {
     },
     "loggers": {"_granian": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }
-
-
-@dataclass(frozen=True)
-class GranianSettings:
-    """What granian itself needs of the configuration."""
-
-    host: str
-    port: int
-    processes: int
-    threads: int
-    backpressure: int  # connections, not requests: see serve/http.py
-    front: str = ""  # the front's directory (serve/front.py): granian listens on a socket there
-
-    @classmethod
-    def of(cls, config: ServerConfig, front: Path | None = None) -> GranianSettings:
-        return cls(
-            config.host,
-            config.port,
-            config.http_processes,
-            config.http_threads,
-            config.max_connections,
-            str(front or ""),
-        )
-
-    def arguments(self) -> list[str]:
-        values = zip(fields(self), astuple(self), strict=True)
-        return [part for f, value in values for part in (f"--{f.name}", str(value))]
-
-    @classmethod
-    def parse(cls, argv: Sequence[str]) -> GranianSettings:
-        parser = argparse.ArgumentParser(prog="python -m ivig_graph.serve.supervisor")
-        for f in fields(cls):
-            kind = str if f.type == "str" else int
-            parser.add_argument(f"--{f.name}", type=kind, required=f.name != "front", default="")
-        return cls(**vars(parser.parse_args(argv)))
 
 
 def granian_server(settings: GranianSettings) -> MPServer:
