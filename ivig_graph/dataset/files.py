@@ -15,8 +15,10 @@ here before it starts, and needs none of it (about 0.1 s of its start).
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import os
 import shutil
 from dataclasses import dataclass
 from functools import cached_property
@@ -115,7 +117,8 @@ def write_built(dataset: Dataset, directory: Path, manifest: dict[str, Any]) -> 
     data = canonical_nquads(dataset)
     full_manifest = {**manifest, "version": hashlib.sha256(data).hexdigest()[:16]}
     for old in directory.glob(f"{STORE_PREFIX}*"):
-        shutil.rmtree(old, ignore_errors=True)
+        if not store_in_use(old):  # a running server's workers read the one they opened
+            shutil.rmtree(old, ignore_errors=True)
     (directory / NQUADS_FILE).write_bytes(data)
     (directory / MANIFEST_FILE).write_text(
         json.dumps(full_manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
@@ -130,6 +133,8 @@ def write_store(built: BuiltDataset) -> Path:
     """Load the N-Quads into an on-disk store named by the version; written to a temporary name
     and renamed when complete, so a half-written store is never opened."""
     target = built.directory / f"{STORE_PREFIX}{built.version}"
+    if target.is_dir():  # kept because a server uses it: the same version, the same quads
+        return target
     partial = built.directory / f".{STORE_PREFIX}{built.version}.partial"
     shutil.rmtree(partial, ignore_errors=True)
     store = ox.Store(str(partial))
@@ -138,6 +143,29 @@ def write_store(built: BuiltDataset) -> Path:
     del store  # closes it: readers open it read-only
     partial.rename(target)
     return target
+
+
+def hold_store(store: Path) -> int:
+    """Mark ``store`` as in use until the returned descriptor is closed (a shared lock on the
+    directory, which a build asks for before it removes an old store)."""
+    fd = os.open(store, os.O_RDONLY | os.O_DIRECTORY)
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
+def store_in_use(store: Path) -> bool:
+    """Whether a server holds ``store`` (``hold_store``)."""
+    try:
+        fd = os.open(store, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # and with it the lock, if it was taken
+    return False
 
 
 def load_built(directory: Path = DEFAULT_DIRECTORY) -> BuiltDataset:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rdflib import RDFS, Literal, URIRef
 
-from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.dataset.files import BuiltDataset, write_built
 from ivig_graph.query.engine import QueryRequest, execute, names_dataset
 from ivig_graph.serve.pool import PoolSettings, QueryPool
 from ivig_graph.vocab import GRAPHS
+from tests.web.conftest import make_small_dataset
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -66,3 +69,24 @@ def test_the_default_graph_is_the_union_unless_a_dataset_is_named(
 )
 def test_a_dataset_clause_is_told_from_the_word_elsewhere(query: str, named: bool) -> None:
     assert names_dataset(query) is named
+
+
+def test_a_rebuild_beside_a_running_pool_keeps_the_store_it_reads(tmp_path: Path) -> None:
+    """A build removes the stores of earlier versions, but not one that a server's workers
+    have open: they go on answering from it, and the next build removes it once it is free."""
+    dataset = make_small_dataset()
+    first = write_built(dataset, tmp_path, {})
+    pool = QueryPool(first.nquads_path, PoolSettings(size=1), first.store_directory)
+    pool.start()
+    try:
+        dataset.graph(GRAPHS[1]).add((URIRef("urn:x"), RDFS.label, Literal("one more")))
+        second = write_built(dataset, tmp_path, {})
+        assert second.version != first.version
+        assert first.store_directory is not None and first.store_directory.is_dir()
+        answer = pool.execute(QueryRequest(COUNT, "json"))
+        assert count(answer.read()) == len(first.open_store())
+    finally:
+        pool.close()
+    third = write_built(dataset, tmp_path, {})  # the same version: its store is reused
+    assert third.store_directory == second.store_directory
+    assert [path.name for path in tmp_path.glob("store-*")] == [f"store-{second.version}"]
