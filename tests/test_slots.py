@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pytest
 
 from ivig_graph.errors import ClientOverShare, Overloaded
-from ivig_graph.serve.slots import Slots, _Bell
+from ivig_graph.serve.slots import Slots
 
 
 @dataclass(frozen=True)
@@ -90,23 +90,3 @@ def test_waiting_past_the_limit_is_refused_saying_why() -> None:
     with pytest.raises(Overloaded):  # b waits for a slot that never frees
         slots.enter("b")
     assert slots.waiting == 0 and slots.running == 1
-
-
-def test_a_bell_rung_once_wakes_its_waiter_and_clear_makes_it_wait_again() -> None:
-    bell = _Bell()
-    assert bell.wait(0.01) is False  # not rung: times out
-    bell.ring()
-    bell.ring()  # rung twice before the waiter looks: still one wake-up, no error
-    assert bell.wait(1.0) is True
-    bell.clear()
-    assert bell.wait(0.01) is False
-    bell.ring()  # a ring that comes after the waiter timed out...
-    bell.clear()  # ...is cleared all the same
-    assert bell.wait(0.01) is False
-    woke: list[bool] = []
-    thread = threading.Thread(target=lambda: woke.append(bell.wait(2.0)))
-    thread.start()
-    time.sleep(0.05)
-    bell.ring()
-    thread.join(2)
-    assert woke == [True]

@@ -2,8 +2,8 @@
 
 A query that finds no free slot waits, in arrival order, for at most ``queue_wait`` seconds.
 When a slot comes free, only the first waiter whose client is under its share is woken (each
-waiter has a bell of its own, ``_Bell``): waking every waiter at each answer, for all but one to
-wait again, was a fifth of the HTTP process's time under load (bench/RESULTS.md). A client holds at
+waiter has an event of its own): waking every waiter at each answer, for all but one to wait
+again, was a fifth of the HTTP process's time under load (bench/RESULTS.md). A client holds at
 most ``share`` slots and ``queue_share`` places in the queue; beyond the queue the answer is 503
 at once, beyond its own share 429.
 """
@@ -32,34 +32,10 @@ class SlotSettings(Protocol):
     def queue_wait(self) -> float: ...
 
 
-class _Bell:
-    """A waiter's own wake-up: a lock held until ``ring`` releases it. ``threading.Event`` does
-    the same through a ``Condition`` and Python-level loops, at every answer under load.
-    ``ring`` and ``clear`` are called under the slots' lock."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._lock.acquire()
-        self._rung = False
-
-    def ring(self) -> None:
-        if not self._rung:
-            self._rung = True
-            self._lock.release()
-
-    def wait(self, timeout: float) -> bool:
-        return self._lock.acquire(timeout=timeout)
-
-    def clear(self) -> None:  # held again, whether ``wait`` took it or a late ring freed it
-        if self._rung:
-            self._lock.acquire(blocking=False)
-            self._rung = False
-
-
 @dataclass
 class _Waiter:
     client: str
-    woken: _Bell = field(default_factory=_Bell)
+    woken: threading.Event = field(default_factory=threading.Event)
 
 
 class Slots:
@@ -133,7 +109,7 @@ class Slots:
     def _wake_next(self) -> None:
         for waiter in self._queue:
             if self._free(waiter.client):
-                waiter.woken.ring()
+                waiter.woken.set()
                 return
 
     def _free(self, client: str) -> bool:
