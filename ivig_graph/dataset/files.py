@@ -86,10 +86,14 @@ class BuiltDataset:
         return str(self.manifest["version"])
 
     @property
+    def store_path(self) -> Path:
+        """Where the on-disk store of this version is (or is to be) written."""
+        return self.directory / f"{STORE_PREFIX}{self.version}"
+
+    @property
     def store_directory(self) -> Path | None:
         """The on-disk store the build wrote for this version, if there is one."""
-        directory = self.directory / f"{STORE_PREFIX}{self.version}"
-        return directory if directory.is_dir() else None
+        return self.store_path if self.store_path.is_dir() else None
 
     def open_store(self) -> ox.Store:
         """The dataset's named graphs in a store: the built one opened read-only, else (a
@@ -132,7 +136,7 @@ def write_built(dataset: Dataset, directory: Path, manifest: dict[str, Any]) -> 
 def write_store(built: BuiltDataset) -> Path:
     """Load the N-Quads into an on-disk store named by the version; written to a temporary name
     and renamed when complete, so a half-written store is never opened."""
-    target = built.directory / f"{STORE_PREFIX}{built.version}"
+    target = built.store_path
     if target.is_dir():  # kept because a server uses it: the same version, the same quads
         return target
     partial = built.directory / f".{STORE_PREFIX}{built.version}.partial"

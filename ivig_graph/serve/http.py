@@ -52,11 +52,6 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
-def url_of(config: ServerConfig) -> str:
-    host = f"[{config.host}]" if ":" in config.host else config.host
-    return f"http://{host}:{config.port}/"
-
-
 def _prepare_front(config: ServerConfig) -> Path:
     """The front's private directory with its checked configuration (serve/front.py); the
     supervisor removes it when it stops."""

@@ -148,6 +148,12 @@ class ServerConfig:
         return cls(**values)
 
     @property
+    def url(self) -> str:
+        """Where the server answers: ``http://host:port/`` (IPv6 hosts in brackets)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
+    @property
     def behind_proxy(self) -> bool:
         """Whether the client comes from X-Forwarded-For: a trusted proxy's, or our front's."""
         return self.trust_proxy or self.front != "none"

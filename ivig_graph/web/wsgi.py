@@ -58,11 +58,9 @@ def _app() -> Flask:
 
     app = create_app(built, config, pool=pool)
     pool.wait_until_ready()
-    host = f"[{config.host}]" if ":" in config.host else config.host
-    url = f"http://{host}:{config.port}/"
     print(
-        f"ivig-graph: serving dataset {built.version} at {url} "
-        f"(SPARQL endpoint {url}sparql); press Ctrl+C to stop",
+        f"ivig-graph: serving dataset {built.version} at {config.url} "
+        f"(SPARQL endpoint {config.url}sparql); press Ctrl+C to stop",
         file=sys.stderr,
         flush=True,
     )

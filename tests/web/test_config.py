@@ -74,6 +74,7 @@ def test_granian_serves_the_app_factory_on_the_configured_address() -> None:
     assert (server.bind_addr, server.bind_port) == ("::1", 8123)
     assert (server.workers, server.blocking_threads) == (3, 8 + WAITING_BODIES)  # bodies wait apart
     assert server.target == "ivig_graph.web.wsgi:app_from_environment"
+    assert config.url == "http://[::1]:8123/"  # what the server prints once it is ready
 
 
 def test_behind_the_front_granian_listens_on_a_socket_in_the_fronts_directory(
