@@ -230,6 +230,14 @@ def _children_table() -> dict[int, list[int]]:
     return children
 
 
+def command_line(pid: int) -> str:
+    """The command line of ``pid``, its arguments joined by spaces ("" once it has gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 def children(pid: int) -> list[int]:
     """The processes whose parent is ``pid``."""
     return _children_table().get(pid, [])

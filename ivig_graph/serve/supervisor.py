@@ -93,12 +93,12 @@ def serve(settings: GranianSettings) -> None:
         if not settings.front:
             server.serve()
             return
-        # The front (serve/front.py) starts once granian's socket is bound, and stops after it.
+        # The front (serve/front.py) starts once granian's socket is bound, and stops after
+        # granian however ``serve`` ends (granian's own shutdown may end in ``sys.exit``).
         front = Front(Path(settings.front), settings.host, settings.port)
         stack.callback(shutil.rmtree, settings.front, ignore_errors=True)
         stack.callback(front.stop)
         server.on_startup(lambda: front.start(when_it_exits=server.signal_handler_interrupt))
-        server.on_shutdown(front.stop)
         server.serve()
         if front.failed:
             raise FrontFailed(front.failed)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ivig_graph.clients.gsp import Credentials
+from ivig_graph.serve.front import nginx_program  # also the replica test's balancer
 from tests.servers import free_ports
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,12 +60,6 @@ def oxigraph_program() -> str | None:
 
 def virtuoso_program() -> str | None:
     return shutil.which("virtuoso-t")
-
-
-def nginx_program() -> str | None:
-    """nginx (the replica test's load balancer); Debian puts it in /usr/sbin."""
-    found = shutil.which("nginx")
-    return found or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").is_file() else None)
 
 
 def _programs() -> tuple[tuple[str, str | None], ...]:

@@ -30,6 +30,7 @@ from tests.servers import (
     RunningServer,
     call,
     children,
+    command_line,
     serve_arguments,
     serving,
     start_server,
@@ -44,14 +45,7 @@ BODY_TIMEOUT = 1.0
 
 
 def nginx_processes(server: RunningServer) -> list[int]:
-    return [pid for pid in children(server.process.pid) if "nginx" in _command(pid)]
-
-
-def _command(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
+    return [pid for pid in children(server.process.pid) if "nginx" in command_line(pid)]
 
 
 def alive(pid: int) -> bool:

@@ -28,7 +28,16 @@ from ivig_graph.errors import ClientOverShare, Overloaded
 from ivig_graph.query.guard import GuardLimits
 from ivig_graph.serve.bodies import BodyReader
 from ivig_graph.serve.worker import why_lost
-from tests.servers import Answer, RunningServer, call, children, get_query, post_query, serving
+from tests.servers import (
+    Answer,
+    RunningServer,
+    call,
+    children,
+    command_line,
+    get_query,
+    post_query,
+    serving,
+)
 from tests.web.answers import as_text, count_of, json_rows
 from tests.web.conftest import AppFactory
 from tests.web.test_guard import COSTLY
@@ -332,10 +341,6 @@ def rss_kib(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1])
     raise AssertionError(f"no VmRSS for {pid}")
-
-
-def command_line(pid: int) -> str:
-    return (Path(f"/proc/{pid}/cmdline").read_bytes()).replace(b"\0", b" ").decode()
 
 
 def http_process(server: RunningServer) -> int:
