@@ -136,11 +136,14 @@ def _listen(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def _nginx_worker() -> tuple[str, str] | None:
+    """Who nginx's worker runs as, if not as this user: as root, nginx switches to NOBODY."""
+    return NOBODY if os.geteuid() == 0 else None
+
+
 def _worker_user() -> str:
-    if os.geteuid() != 0:
-        return ""  # nginx's worker runs as this user, who owns granian's socket
-    user, group = NOBODY
-    return f"user {user} {group};\n"
+    worker = _nginx_worker()
+    return "" if worker is None else f"user {worker[0]} {worker[1]};\n"
 
 
 def render(config: ServerConfig, directory: Path) -> str:
@@ -182,7 +185,7 @@ def write_front(config: ServerConfig, directory: Path) -> None:
             "--front nginx needs nginx, which is not installed: install it (Debian: "
             "apt-get install nginx; `make run` does) or serve without a front."
         )
-    if os.geteuid() == 0:
+    if _nginx_worker() is not None:
         directory.chmod(0o711)  # nginx's worker (nobody) reaches the socket, lists nothing
     (directory / CONFIG_NAME).write_text(render(config, directory), encoding="utf-8")
     checked = subprocess.run(
@@ -257,8 +260,9 @@ class Front:
             os.killpg(self.process.pid, signal.SIGKILL)  # its own group (process_group=0)
 
     def _hand_socket_to_nginx(self) -> None:
-        if os.geteuid() == 0:
-            user, group = NOBODY
+        worker = _nginx_worker()
+        if worker is not None:
+            user, group = worker
             os.chown(self.socket_path, pwd.getpwnam(user).pw_uid, grp.getgrnam(group).gr_gid)
 
     def _await_listening(self) -> None:
