@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -64,10 +65,16 @@ def _derivations() -> Query:
     return _prepared(_DERIVATIONS)
 
 
+# rdflib's SPARQL parser (pyparsing) is not thread-safe (RDFLib/rdflib#1282): two pages' views
+# loaded at once (two apps in one process, as in the tests) failed in it, now and then.
+_PARSING = threading.Lock()
+
+
 def _prepared(text: str) -> Query:
     from rdflib.plugins.sparql import prepareQuery
 
-    return prepareQuery(text, initNs=_NAMESPACES)
+    with _PARSING:
+        return prepareQuery(text, initNs=_NAMESPACES)
 
 
 # Kinds stated by a product label: the labelled indications that state them, and their sources.
