@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import json
 import os
 import shutil
@@ -49,7 +50,8 @@ class AnswerJob:
 
 @dataclass(frozen=True)
 class SpooledAnswer:
-    """An answer in a spool file: ``size`` bytes, gzip-compressed if ``gzipped``.
+    """An answer in a spool file: ``size`` bytes, gzip-compressed if ``gzipped``; or, once
+    the result cache holds it (``serve.answer_cache``), in ``body`` and no file.
 
     Every answer passes here, so its path is a ``str`` and the file is opened and unlinked
     without ``pathlib``, whose objects cost about 15 us per answer (bench/RESULTS.md).
@@ -63,9 +65,12 @@ class SpooledAnswer:
     truncated: bool
     bytes_capped: bool = False
     gzipped: bool = False
+    body: bytes | None = None
 
     def open(self) -> BinaryIO:
         """The file, unlinked: it is removed when the returned file is closed."""
+        if self.body is not None:
+            return io.BytesIO(self.body)
         file = open(self.path, "rb")  # noqa: SIM115, PTH123 (closed by whoever streams it)
         self.discard()
         return file
@@ -77,6 +82,8 @@ class SpooledAnswer:
         return gzip.decompress(data) if self.gzipped else data
 
     def discard(self) -> None:
+        if self.body is not None:
+            return
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)  # noqa: PTH108
 

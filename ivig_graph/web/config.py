@@ -26,7 +26,7 @@ AT_LEAST_ONE = (
 SECONDS = ("timeout", "body_timeout")
 NOT_NEGATIVE = (
     *("queue_limit", "queue_wait", "worker_memory_mb", "client_share", "client_queue"),
-    "streams",
+    *("streams", "result_cache_mb"),
 )
 
 
@@ -76,6 +76,7 @@ class ServerConfig:
     trust_proxy: bool = False  # take the client address from X-Forwarded-For (last hop)
     # HTTP niceties.
     cache_max_age: int = 300
+    result_cache_mb: int = 4  # small answers kept for the same request asked again; 0 = none
     gzip_min_bytes: int = 1024
     base_url: str | None = None  # public URL of /sparql, when it differs from what clients send
     queries_dir: str | None = None  # example queries linked from the service description
@@ -206,6 +207,7 @@ ENV_VARS: dict[str, str] = {
     "rate_limit_storage": "IVIG_RATE_LIMIT_STORAGE",
     "trust_proxy": "IVIG_TRUST_PROXY",
     "cache_max_age": "IVIG_CACHE_MAX_AGE",
+    "result_cache_mb": "IVIG_RESULT_CACHE_MB",
     "gzip_min_bytes": "IVIG_GZIP_MIN_BYTES",
     "base_url": "IVIG_BASE_URL",
     "queries_dir": "IVIG_QUERIES_DIR",

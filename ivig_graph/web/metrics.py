@@ -99,6 +99,11 @@ class Metrics:
             "Requests refused by the per-client rate limit (429).",
             registry=own,
         )
+        self.cache_hits = Counter(
+            "ivig_result_cache_hits",
+            "Queries answered from the result cache, without a worker.",
+            registry=own,
+        )
         self.pool_gauges: PoolGauges | None = None
         if multiprocess_dir is None:
             self.registry.register(_PoolCollector(state))
@@ -193,6 +198,8 @@ def _count(response: Response) -> Response:
     query_ms = g.get("query_ms")
     if query_ms is not None:
         found.query_seconds.observe(query_ms / 1000)
+    elif g.get("outcome") == "cached":
+        found.cache_hits.inc()
     if response.status_code in SHED_STATUSES:
         reason = g.get("outcome") or ("RateLimited" if response.status_code == 429 else "other")
         if response.status_code == 429 and reason == "RateLimited":

@@ -28,6 +28,8 @@ def readyz() -> Response:
         "status": "ready",
         "dataset_version": state.dataset.version,
         **state.pool.stats(),
+        "cache_hits": state.answers.hits if state.answers is not None else 0,
+        "cached_bytes": state.answers.bytes if state.answers is not None else 0,
     }
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"

@@ -124,7 +124,7 @@ def run(state: Endpoint, protocol: ProtocolRequest) -> Outcome:
         table=table,
         form=form,
         truncated=answer.truncated,
-        milliseconds=round(g.query_ms, 1),
+        milliseconds=round(g.query_ms, 1) if g.query_ms is not None else None,  # None: cached
     )
 
 

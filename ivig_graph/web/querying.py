@@ -67,11 +67,17 @@ def query_request(
 def run(state: Endpoint, query: QueryRequest, gzip_min_bytes: int = 0) -> SpooledAnswer:
     """Evaluate ``query`` on a worker of the pool, timed for Server-Timing and the log; the
     answer is in a spool file (gzip-compressed if at least ``gzip_min_bytes`` long, unless 0)
-    that the caller must open or discard."""
+    that the caller must open or discard. A small answer is kept in the result cache
+    (``serve.answer_cache``), which answers the same request next time without a worker."""
+    key = (query, gzip_min_bytes)
+    cached = state.answers.get(key) if state.answers is not None else None
+    if cached is not None:
+        g.rows, g.truncated, g.outcome = cached.rows, cached.truncated, "cached"
+        return cached
     started = time.perf_counter()
     try:
         answer = state.pool.execute(query, client_address(), gzip_min_bytes)
     finally:
         g.query_ms = (time.perf_counter() - started) * 1000
     g.rows, g.truncated, g.outcome = answer.rows, answer.truncated, "answered"
-    return answer
+    return state.answers.keep(key, answer) if state.answers is not None else answer

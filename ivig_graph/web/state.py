@@ -1,4 +1,5 @@
-"""What the endpoint's views share: the dataset, the configuration, the worker pool."""
+"""What the endpoint's views share: the dataset, the configuration, the worker pool, the result
+cache."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from flask import current_app
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.query.guard import GuardLimits
+from ivig_graph.serve.answer_cache import AnswerCache
 from ivig_graph.serve.bodies import BodyReader, total_bodies
 from ivig_graph.serve.pool import QueryPool
-from ivig_graph.serve.spool import Senders
+from ivig_graph.serve.spool import CHUNK_BYTES, Senders
 from ivig_graph.web.config import ServerConfig
 
 
@@ -22,6 +24,7 @@ class Endpoint:
     examples: dict[str, str]  # file name -> text of the example queries
     bodies: BodyReader = field(init=False)
     senders: Senders = field(init=False)
+    answers: AnswerCache | None = field(init=False)  # the result cache; None when off
 
     def __post_init__(self) -> None:
         config = self.config
@@ -29,6 +32,9 @@ class Endpoint:
         # Large answers streaming at once: each holds an app thread until read (serve/spool.py).
         streams = config.streams or max(config.http_threads // 4, 1)
         self.senders = Senders(config.client_streams, streams)
+        # A remote engine's data may change under it: no cache then.
+        cache_bytes = config.result_cache_mb * 1024 * 1024 if config.backend is None else 0
+        self.answers = AnswerCache(cache_bytes, CHUNK_BYTES) if cache_bytes else None
 
     @property
     def guard_limits(self) -> GuardLimits:

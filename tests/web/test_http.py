@@ -126,7 +126,7 @@ def test_cors_on_answers_and_preflight(client: FlaskClient) -> None:
 
 def test_request_id_and_timing_on_every_response(client: FlaskClient) -> None:
     responses = [
-        client.get("/sparql", query_string={"query": SMALL}),
+        client.get("/sparql", query_string={"query": SMALL + " # timing"}),  # not yet cached
         client.get("/sparql"),
         client.get("/sparql", query_string={"query": "nonsense"}),
         client.get("/healthz"),
@@ -149,12 +149,17 @@ def test_client_request_id_is_echoed_if_sane(client: FlaskClient, sent: str, kep
 
 
 def test_structured_access_log(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    query = SMALL + " # access log"  # a text asked nowhere else: evaluated, then cached
     with caplog.at_level(logging.INFO, logger="ivig_graph.access"):
         response = client.get(
-            "/sparql", query_string={"query": SMALL}, headers={"X-Request-Id": "log-test-1"}
+            "/sparql", query_string={"query": query}, headers={"X-Request-Id": "log-test-1"}
         )
+        client.get("/sparql", query_string={"query": query}, headers={"X-Request-Id": "log-test-2"})
     records = [json.loads(r.getMessage()) for r in caplog.records if r.name == "ivig_graph.access"]
     entry = next(r for r in records if r["request_id"] == "log-test-1")
+    again = next(r for r in records if r["request_id"] == "log-test-2")
+    assert (entry["outcome"], again["outcome"]) == ("answered", "cached")
+    assert again["query_ms"] is None and again["rows"] == 1  # no query ran
     assert entry["status"] == 200
     assert entry["method"] == "GET"
     assert entry["path"] == "/sparql"
