@@ -42,8 +42,9 @@ VARIANTS = {
     "ivig-graph, IVIG_FRONT=nginx": {"IVIG_FRONT": "nginx"},
     "ivig-graph, IVIG_HTTP_PROCESSES=2": {"IVIG_HTTP_PROCESSES": "2"},
     "ivig-graph, IVIG_WORKERS=3": {"IVIG_WORKERS": "3"},
-    "ivig-graph, IVIG_CLIENT_SHARE=2": {"IVIG_CLIENT_SHARE": "2"},
+    "ivig-graph, IVIG_CLIENT_SHARE=1": {"IVIG_CLIENT_SHARE": "1"},
 }
+NO_CACHE = {"IVIG_RESULT_CACHE_MB": "0"}
 Report = dict[str, Any]
 
 
@@ -128,6 +129,8 @@ def mix_servers(
         print("bench: rdflib-endpoint not installed (scripts/bench/install.sh)", file=sys.stderr)
     if "variants" in parts:
         chosen += [(servers.ivig(built, work, env, name), fresh) for name, env in VARIANTS.items()]
+        # What the result cache earns a repeated query and costs a fresh one.
+        chosen.append((servers.ivig(built, work, NO_CACHE, "ivig-graph, result cache off"), both))
     return chosen
 
 
