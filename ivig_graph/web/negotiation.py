@@ -99,3 +99,8 @@ def by_format_parameter(
         + ", ".join(sorted(fmt.name for fmt in known))
         + " or a media type."
     )
+
+
+def content_type(media_type: str) -> str:
+    """The ``Content-Type`` of an answer in ``media_type``: text says its charset (UTF-8)."""
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type

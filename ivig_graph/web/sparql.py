@@ -22,7 +22,7 @@ from ivig_graph.query.guard import QueryForm
 from ivig_graph.serve.spool import CHUNK_BYTES, AnswerStream, SpooledAnswer
 from ivig_graph.web import query_page, service_description
 from ivig_graph.web.access import client_address
-from ivig_graph.web.negotiation import by_format_parameter, negotiate_or_refuse
+from ivig_graph.web.negotiation import by_format_parameter, content_type, negotiate_or_refuse
 from ivig_graph.web.protocol import FormatParameters, ProtocolRequest, read_query_request
 from ivig_graph.web.querying import endpoint_url, inspect, query_request, run
 from ivig_graph.web.state import Endpoint, endpoint
@@ -134,10 +134,6 @@ def _named_format(value: str, offered: Sequence[Format]) -> Format:
         if formats.by_name(item, offered) is not None:
             return by_format_parameter(item, offered)
     return by_format_parameter(items[0], offered)
-
-
-def content_type(media_type: str) -> str:
-    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
 def _accepts_gzip() -> bool:

@@ -8,10 +8,11 @@ from flask import Response, current_app, request, url_for
 from ivig_graph import formats
 from ivig_graph.web import service_description
 from ivig_graph.web.errors import error_response
+from ivig_graph.web.negotiation import content_type
 from ivig_graph.web.querying import endpoint_url
 from ivig_graph.web.site.blueprint import pages
 from ivig_graph.web.site.page_data import EXTENSION, PageData, catalog
-from ivig_graph.web.site.responses import cached, content_type, html_page
+from ivig_graph.web.site.responses import cached, html_page
 from ivig_graph.web.views import Catalog
 from ivig_graph.web.views.article import ArticleText
 from ivig_graph.web.views.browse import SORTS, Selection, ordered, select, to_csv

@@ -9,9 +9,10 @@ from ivig_graph.dataset.export import context_document
 from ivig_graph.dataset.sssom import FILE_SUFFIX as SSSOM_SUFFIX
 from ivig_graph.dataset.sssom import MEDIA_TYPE as SSSOM_MEDIA_TYPE
 from ivig_graph.web.errors import error_response
+from ivig_graph.web.negotiation import content_type
 from ivig_graph.web.site.blueprint import pages
 from ivig_graph.web.site.page_data import catalog
-from ivig_graph.web.site.responses import cached, content_type, suffixes
+from ivig_graph.web.site.responses import cached, suffixes
 
 
 @pages.get("/context.jsonld")

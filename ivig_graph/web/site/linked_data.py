@@ -12,12 +12,12 @@ from flask import Response, request
 
 from ivig_graph import formats
 from ivig_graph.formats import Format
-from ivig_graph.vocab import ONTOLOGY_IRI
+from ivig_graph.vocab import GRAPH_TITLES, ONTOLOGY_IRI
 from ivig_graph.web.errors import error_response
-from ivig_graph.web.negotiation import negotiate
+from ivig_graph.web.negotiation import content_type, negotiate
 from ivig_graph.web.site.blueprint import pages
 from ivig_graph.web.site.page_data import catalog
-from ivig_graph.web.site.responses import cached, content_type, html_page, root, suffixes
+from ivig_graph.web.site.responses import cached, html_page, root, suffixes
 from ivig_graph.web.views import Catalog
 from ivig_graph.web.views.browse import (
     Selection,
@@ -25,7 +25,6 @@ from ivig_graph.web.views.browse import (
 )
 from ivig_graph.web.views.categories import category_view
 from ivig_graph.web.views.cite import Citation, citation, script_json
-from ivig_graph.web.views.describe import GRAPH_TITLES
 from ivig_graph.web.views.links import ONTOLOGY_PATH, public_iri
 from ivig_graph.web.views.model import Condition
 

@@ -27,10 +27,6 @@ def root() -> str:
     return request.script_root
 
 
-def content_type(media_type: str) -> str:
-    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
-
-
 def html_page(
     template: str, *, status: int = 200, vary: bool = False, cache: bool = True, **context: Any
 ) -> Response:
