@@ -4,6 +4,8 @@
 a typo such as ``IVIG.mechansim`` raises at the line that makes it.
 """
 
+from collections.abc import Mapping
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
@@ -96,6 +98,12 @@ ONTOLOGY_GRAPH = URIRef("https://w3id.org/ivig/graph/ontology")
 ASSERTED_GRAPH = URIRef("https://w3id.org/ivig/graph/asserted")
 INFERRED_GRAPH = URIRef("https://w3id.org/ivig/graph/inferred")
 GRAPHS = (ONTOLOGY_GRAPH, ASSERTED_GRAPH, INFERRED_GRAPH)
+# What each holds, in a few words: the pages' headings and the service description's titles.
+GRAPH_TITLES: Mapping[URIRef, str] = {
+    ONTOLOGY_GRAPH: "Ontology: the vocabulary itself",
+    ASSERTED_GRAPH: "Asserted: curated from the source",
+    INFERRED_GRAPH: "Inferred: added by OWL 2 RL reasoning",
+}
 
 # Data: conditions, categories, sources and indications.
 ID = Namespace("https://w3id.org/ivig/id/")
@@ -110,3 +118,9 @@ CATEGORY_SCHEME = URIRef("https://w3id.org/ivig/id/scheme/categories")
 
 ICD10CM = Namespace("http://purl.bioontology.org/ontology/ICD10CM/")
 MESH = Namespace("http://id.nlm.nih.gov/mesh/")
+
+
+def key_of(iri: str) -> str:
+    """The last segment of an IRI (after ``#`` or ``/``): the keys the manifest counts by and
+    the slugs of the pages' paths."""
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]

@@ -10,7 +10,7 @@ from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
 from rdflib.namespace import PROV, SKOS
 
-from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, ICD10CM, INFERRED_GRAPH, IVIG, MESH
+from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, ICD10CM, INFERRED_GRAPH, IVIG, MESH, key_of
 
 
 def graph_statistics(graph: Graph) -> dict[str, int]:
@@ -37,7 +37,7 @@ def use_counts(dataset: Dataset) -> dict[str, Any]:
         for condition in conditions:
             values = set(graph.objects(condition, predicate))  # a value in two graphs: once
             for value in values:
-                counts[_fragment(value)] += 1
+                counts[key_of(str(value))] += 1
             if not values:
                 counts["(none)"] += 1
         return dict(sorted(counts.items()))
@@ -94,11 +94,6 @@ def mapping_counts(asserted: Graph, conditions: list[Any]) -> dict[str, dict[str
         found["none fits"] = sum(1 for condition in conditions if condition not in mapped)
         counts[system] = found
     return counts
-
-
-def _fragment(node: Any) -> str:
-    text = str(node)
-    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 SUMMARY_FACETS = (

@@ -17,7 +17,7 @@ from ivig_graph import formats
 from ivig_graph.dataset.export import serialize_graph
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.formats import Format
-from ivig_graph.vocab import GRAPHS, PREFIXES
+from ivig_graph.vocab import GRAPH_TITLES, GRAPHS, PREFIXES
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 ENTAILMENT_SIMPLE = URIRef("http://www.w3.org/ns/entailment/Simple")
@@ -32,11 +32,6 @@ _STATISTICS = {
     "properties": VOID.properties,
     "distinctSubjects": VOID.distinctSubjects,
     "distinctObjects": VOID.distinctObjects,
-}
-_GRAPH_TITLES = {
-    "https://w3id.org/ivig/graph/ontology": "The IVIG uses ontology",
-    "https://w3id.org/ivig/graph/asserted": "The curated facts",
-    "https://w3id.org/ivig/graph/inferred": "Triples added by OWL RL reasoning (none asserted)",
 }
 
 
@@ -83,7 +78,7 @@ def _describe_dataset(graph: Graph, dataset: BuiltDataset) -> BNode:
         graph.add((named, SD.name, name))
         graph.add((named, SD.graph, described))
         graph.add((described, RDF.type, SD.Graph))
-        graph.add((described, DCTERMS.title, Literal(_GRAPH_TITLES.get(str(name), str(name)))))
+        graph.add((described, DCTERMS.title, Literal(GRAPH_TITLES.get(URIRef(name), str(name)))))
         for key, predicate in _STATISTICS.items():
             value = statistics.get(str(name), {}).get(key)
             if isinstance(value, int):

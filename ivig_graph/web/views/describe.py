@@ -24,16 +24,9 @@ from ivig_graph.dataset.export import export, serialize_graph
 from ivig_graph.dataset.files import new_dataset
 from ivig_graph.formats import Format
 from ivig_graph.rdf_bridge import rdflib_triple, to_quads
-from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from ivig_graph.vocab import ASSERTED_GRAPH, GRAPH_TITLES, GRAPHS, INFERRED_GRAPH
 
 Triple = tuple[Node, Node, Node]
-
-GRAPH_TITLES: Mapping[URIRef, str] = {
-    ONTOLOGY_GRAPH: "Ontology: the vocabulary itself",
-    ASSERTED_GRAPH: "Asserted: curated from the source",
-    INFERRED_GRAPH: "Inferred: added by OWL 2 RL reasoning",
-}
-
 
 _SECTIONED = (formats.TURTLE, formats.N_TRIPLES)
 

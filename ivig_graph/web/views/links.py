@@ -9,6 +9,7 @@ host w3id does not (yet) point at. Only http(s) IRIs ever become links: a query 
 from __future__ import annotations
 
 from ivig_graph.vocab import ID, IVIG, ONTOLOGY_IRI, PREFIXES
+from ivig_graph.vocab import key_of as key_of  # the views' name for it
 
 ID_BASE = str(ID)
 ONTOLOGY_NAMESPACE = str(IVIG._NS)
@@ -61,8 +62,3 @@ def compact(iri: str) -> str:
             if all(ch.isalnum() or ch in "-_." for ch in local) and not local.endswith("."):
                 return f"{prefix}:{local}"
     return f"<{iri}>"
-
-
-def key_of(iri: str) -> str:
-    """The last segment of an IRI (after ``#`` or ``/``): the keys the manifest counts by."""
-    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
