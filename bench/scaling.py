@@ -51,14 +51,15 @@ def build_scaled(scale: int, work: Path, row: dict[str, object]) -> BuiltDataset
 
 def single_client_ms(server: servers.Server, mix: list[MixQuery]) -> dict[str, float | str]:
     """Median of 5 single-client requests for each query of the mix, after one to warm up (or
-    the failing status)."""
+    the failing status); each a text of its own, as a user's, so that no cache answers it."""
     timings: dict[str, float | str] = {}
     for query in mix:
         server.get(server.path_for(query.text), query.accept, timeout=600)
         samples = []
-        for _ in range(5):
+        for n in range(5):
+            text = f"{query.text}\n# single {n}"
             began = time.perf_counter()
-            status, _body = server.get(server.path_for(query.text), query.accept, timeout=600)
+            status, _body = server.get(server.path_for(text), query.accept, timeout=600)
             samples.append(time.perf_counter() - began)
             if status != 200:
                 timings[query.name] = f"HTTP {status}"

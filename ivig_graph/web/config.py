@@ -76,7 +76,7 @@ class ServerConfig:
     trust_proxy: bool = False  # take the client address from X-Forwarded-For (last hop)
     # HTTP niceties.
     cache_max_age: int = 300
-    result_cache_mb: int = 4  # small answers kept for the same request asked again; 0 = none
+    result_cache_mb: int = 1  # small answers kept for the same request asked again; 0 = none
     gzip_min_bytes: int = 1024
     base_url: str | None = None  # public URL of /sparql, when it differs from what clients send
     queries_dir: str | None = None  # example queries linked from the service description
