@@ -7,7 +7,7 @@ a typo such as ``IVIG.mechansim`` raises at the line that makes it.
 from collections.abc import Mapping
 
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DefinedNamespace
+from rdflib.namespace import SKOS, DefinedNamespace
 
 from ivig_graph.prefixes import PREFIXES as PREFIXES  # predeclared in every query
 
@@ -124,3 +124,13 @@ def key_of(iri: str) -> str:
     """The last segment of an IRI (after ``#`` or ``/``): the keys the manifest counts by and
     the slugs of the pages' paths."""
     return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+# The mapping relations a cross-reference may state, by the name the curation files use, in the
+# order the pages list them.
+MATCHES: Mapping[str, URIRef] = {
+    "exact": SKOS.exactMatch,
+    "close": SKOS.closeMatch,
+    "broad": SKOS.broadMatch,
+    "narrow": SKOS.narrowMatch,
+}

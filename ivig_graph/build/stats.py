@@ -8,9 +8,18 @@ from typing import Any
 
 from rdflib import RDF, Dataset, Graph, URIRef
 from rdflib.graph import ReadOnlyGraphAggregate
-from rdflib.namespace import PROV, SKOS
+from rdflib.namespace import PROV
 
-from ivig_graph.vocab import ASSERTED_GRAPH, GRAPHS, ICD10CM, INFERRED_GRAPH, IVIG, MESH, key_of
+from ivig_graph.vocab import (
+    ASSERTED_GRAPH,
+    GRAPHS,
+    ICD10CM,
+    INFERRED_GRAPH,
+    IVIG,
+    MATCHES,
+    MESH,
+    key_of,
+)
 
 
 def graph_statistics(graph: Graph) -> dict[str, int]:
@@ -72,21 +81,15 @@ def label_counts(union: Graph, conditions: list[Any]) -> dict[str, int]:
 
 
 MAPPING_SYSTEMS = {"ICD-10-CM": str(ICD10CM), "MeSH": str(MESH)}
-MAPPING_PREDICATES = {
-    "exact": SKOS.exactMatch,
-    "close": SKOS.closeMatch,
-    "broad": SKOS.broadMatch,
-    "narrow": SKOS.narrowMatch,
-}
 
 
 def mapping_counts(asserted: Graph, conditions: list[Any]) -> dict[str, dict[str, int]]:
     """Per vocabulary: mappings by SKOS relation, and conditions that no term of it fits."""
     counts: dict[str, dict[str, int]] = {}
     for system, namespace in MAPPING_SYSTEMS.items():
-        found = {relation: 0 for relation in MAPPING_PREDICATES}
+        found = {relation: 0 for relation in MATCHES}
         mapped = set()
-        for relation, predicate in MAPPING_PREDICATES.items():
+        for relation, predicate in MATCHES.items():
             for condition, target in asserted.subject_objects(predicate):
                 if str(target).startswith(namespace):
                     found[relation] += 1

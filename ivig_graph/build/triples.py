@@ -25,10 +25,10 @@ from ivig_graph.build.records import (
     read_article,
     read_conditions,
 )
-from ivig_graph.build.xrefs import MATCHES, IcdXref, MeshXref, read_icd10cm, read_mesh
+from ivig_graph.build.xrefs import IcdXref, MeshXref, read_icd10cm, read_mesh
 from ivig_graph.errors import CurationError
 from ivig_graph.resources import Sources
-from ivig_graph.vocab import CATEGORY, CONDITION, ICD10CM, INDICATION, IVIG, MESH
+from ivig_graph.vocab import CATEGORY, CONDITION, ICD10CM, INDICATION, IVIG, MATCHES, MESH
 
 ICD10CM_SCHEME = URIRef("http://purl.bioontology.org/ontology/ICD10CM")
 MESH_SCHEME = URIRef("http://id.nlm.nih.gov/mesh")

@@ -15,19 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rdflib import URIRef
-from rdflib.namespace import SKOS
-
 from ivig_graph.build import mesh
 from ivig_graph.build.problems import Problems, read_toml
 from ivig_graph.resources import Sources
+from ivig_graph.vocab import MATCHES
 
-MATCHES: Mapping[str, URIRef] = {
-    "exact": SKOS.exactMatch,
-    "close": SKOS.closeMatch,
-    "broad": SKOS.broadMatch,
-    "narrow": SKOS.narrowMatch,
-}
 DESCRIPTOR_UI = re.compile(r"^D[0-9]{6}(?:[0-9]{3})?$")
 
 

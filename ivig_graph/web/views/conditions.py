@@ -14,19 +14,13 @@ from rdflib.term import Node
 
 from ivig_graph.build.triples import ICD10CM_SCHEME, ICD_NOTE_PREFIX, MESH_NOTE_PREFIX, MESH_SCHEME
 from ivig_graph.dataset.explain import explain
-from ivig_graph.vocab import IVIG
+from ivig_graph.vocab import IVIG, MATCHES
 from ivig_graph.web.views.labels import SCHEMA
 from ivig_graph.web.views.links import ONTOLOGY_NAMESPACE, key_of
 from ivig_graph.web.views.model import Category, Condition, CrossReference, Ref, SourceList
 
 RefMaker = Callable[[Node], Ref]
-MATCHES = (
-    ("exact", SKOS.exactMatch),
-    ("close", SKOS.closeMatch),
-    ("broad", SKOS.broadMatch),
-    ("narrow", SKOS.narrowMatch),
-)
-MATCH_ORDER = {relation: index for index, (relation, _) in enumerate(MATCHES)}
+MATCH_ORDER = {relation: index for index, relation in enumerate(MATCHES)}
 XREF_NOTE_PREFIXES = (ICD_NOTE_PREFIX, MESH_NOTE_PREFIX)  # the note itself says which vocabulary
 VOCABULARIES = {str(ICD10CM_SCHEME): "ICD-10-CM", str(MESH_SCHEME): "MeSH"}
 
@@ -111,7 +105,7 @@ def _names(node: URIRef, asserted: Graph, this: Ref) -> list[str]:
 def _cross_references(node: URIRef, asserted: Graph, ref: RefMaker) -> tuple[CrossReference, ...]:
     """Its ICD-10-CM codes, then its MeSH descriptors, each by match kind and code."""
     xrefs = []
-    for relation, predicate in MATCHES:
+    for relation, predicate in MATCHES.items():
         for code in asserted.objects(node, predicate):
             if isinstance(code, URIRef):
                 notation = asserted.value(code, SKOS.notation)
