@@ -16,7 +16,13 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ivig_graph.dataset.files import DEFAULT_DIRECTORY, MANIFEST_FILE, BuiltDataset, load_built
+from ivig_graph.dataset.files import (
+    DATASET_VARIABLE,
+    DEFAULT_DIRECTORY,
+    MANIFEST_FILE,
+    BuiltDataset,
+    load_built,
+)
 
 if TYPE_CHECKING:
     from ivig_graph.build.progress import StageDisplay
@@ -25,14 +31,14 @@ FIRST_USE_REASONER = "rules"
 
 
 def _dataset_dir(value: str | None) -> Path:
-    return Path(value or os.environ.get("IVIG_GRAPH_DATASET") or DEFAULT_DIRECTORY)
+    return Path(value or os.environ.get(DATASET_VARIABLE) or DEFAULT_DIRECTORY)
 
 
 def _dataset(value: str | None) -> BuiltDataset:
     """The dataset a command reads: ``--dataset``, else $IVIG_GRAPH_DATASET, else build/dataset
     if it was built, else the one cached for these inputs, built now if it is not there yet (as
     after ``pip install``, in any directory)."""
-    explicit = value or os.environ.get("IVIG_GRAPH_DATASET")
+    explicit = value or os.environ.get(DATASET_VARIABLE)
     if explicit or (DEFAULT_DIRECTORY / MANIFEST_FILE).is_file():
         return load_built(_dataset_dir(explicit))
     from ivig_graph.resources import cache_root, input_fingerprint

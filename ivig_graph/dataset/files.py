@@ -37,6 +37,7 @@ NQUADS_FILE = "dataset.nq"
 MANIFEST_FILE = "manifest.json"
 STORE_PREFIX = "store-"
 DEFAULT_DIRECTORY = Path("build") / "dataset"
+DATASET_VARIABLE = "IVIG_GRAPH_DATASET"  # where the commands and the server find the dataset
 
 
 def new_dataset() -> Dataset:

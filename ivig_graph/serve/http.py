@@ -26,14 +26,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ivig_graph.dataset.files import BuiltDataset
+from ivig_graph.dataset.files import DATASET_VARIABLE, BuiltDataset
 from ivig_graph.errors import PortInUse
 from ivig_graph.serve.front import write_front
 from ivig_graph.serve.granian_settings import GranianSettings
 from ivig_graph.web.config import ServerConfig
 
 BACKEND_CHECK_TIMEOUT = 30.0
-DATASET_VARIABLE = "IVIG_GRAPH_DATASET"
 
 
 def check_port(host: str, port: int) -> None:

@@ -18,6 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from ivig_graph.dataset.files import BuiltDataset
 from ivig_graph.vocab import PREFIXES
+from ivig_graph.web.state import endpoint
 from ivig_graph.web.views.links import DISPLAY_PREFIXES, compact
 
 completions = Blueprint("completions", __name__)
@@ -127,7 +128,7 @@ def completions_json() -> Response:
     lists: Future[bytes] = current_app.extensions[EXTENSION]
     body = lists.result(timeout=LOAD_TIMEOUT)
     response = Response(body, mimetype="application/json")
-    response.set_etag(current_app.extensions["ivig_graph"].dataset.version)
+    response.set_etag(endpoint().dataset.version)
     response.headers["Cache-Control"] = "public, max-age=300"
     response.make_conditional(request)
     return response

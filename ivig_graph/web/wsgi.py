@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ivig_graph.dataset.files import load_built
+from ivig_graph.dataset.files import DATASET_VARIABLE, load_built
 from ivig_graph.serve.pool import start_pool
 from ivig_graph.web.config import ServerConfig
 
@@ -51,7 +51,7 @@ def app_from_environment() -> Flask:
 
 def _app() -> Flask:
     configure_logging()
-    built = load_built(Path(os.environ["IVIG_GRAPH_DATASET"]))
+    built = load_built(Path(os.environ[DATASET_VARIABLE]))
     config = ServerConfig.from_env(os.environ)
     pool = start_pool(built, config, wait=False)
     from ivig_graph.web.app import create_app  # Flask and the views, while the workers start

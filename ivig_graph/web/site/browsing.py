@@ -13,6 +13,7 @@ from ivig_graph.web.querying import endpoint_url
 from ivig_graph.web.site.blueprint import pages
 from ivig_graph.web.site.page_data import EXTENSION, PageData, catalog
 from ivig_graph.web.site.responses import cached, html_page
+from ivig_graph.web.state import endpoint
 from ivig_graph.web.views import Catalog
 from ivig_graph.web.views.article import ArticleText
 from ivig_graph.web.views.browse import SORTS, Selection, ordered, select, to_csv
@@ -38,7 +39,7 @@ def home() -> Response:
 
 def _service_description_jsonld() -> bytes:
     """The endpoint's service description, as ``GET /sparql`` serves it as JSON-LD."""
-    state = current_app.extensions["ivig_graph"]
+    state = endpoint()
     url = endpoint_url(state, url_for("sparql.sparql_endpoint", _external=True))
     examples_url = url.rsplit("/", 1)[0] + "/queries"
     graph = service_description.describe(state.dataset, url, state.examples, examples_url)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import Response, request
 
 from ivig_graph import formats
 from ivig_graph.dataset.export import context_document
@@ -13,6 +13,7 @@ from ivig_graph.web.negotiation import content_type
 from ivig_graph.web.site.blueprint import pages
 from ivig_graph.web.site.page_data import catalog
 from ivig_graph.web.site.responses import cached, suffixes
+from ivig_graph.web.state import endpoint
 
 
 @pages.get("/context.jsonld")
@@ -20,7 +21,7 @@ def context() -> Response:
     """The JSON-LD context every JSON-LD answer here is compacted with (and embeds)."""
     response = Response(context_document(), mimetype=formats.JSON_LD.media_type)
     response.add_etag()  # a strong ETag: the file's own hash, whatever the dataset's version
-    max_age = current_app.extensions["ivig_graph"].config.cache_max_age
+    max_age = endpoint().config.cache_max_age
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.make_conditional(request)
     return response

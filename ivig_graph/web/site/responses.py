@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, current_app, render_template, request
+from flask import Response, render_template, request
 
 from ivig_graph import formats
 from ivig_graph.web import assets
 from ivig_graph.web.site.blueprint import pages
+from ivig_graph.web.state import endpoint
 from ivig_graph.web.views import Catalog
 from ivig_graph.web.views.links import href
 from ivig_graph.web.views.results import from_rdflib
@@ -47,7 +48,7 @@ def cached(response: Response, data: Catalog, key: str) -> Response:
     """A weak ETag from the dataset version and what was asked; 304 when it matches."""
     digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:20]
     response.set_etag(f"{data.version}-{digest}", weak=True)
-    max_age = current_app.extensions["ivig_graph"].config.cache_max_age
+    max_age = endpoint().config.cache_max_age
     response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.make_conditional(request)
     return response
