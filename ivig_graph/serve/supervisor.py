@@ -17,7 +17,6 @@ import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from granian.constants import HTTPModes, Interfaces
 from granian.http import HTTP1Settings
@@ -27,9 +26,6 @@ from ivig_graph.errors import FrontFailed
 from ivig_graph.serve.bodies import WAITING_BODIES
 from ivig_graph.serve.front import HEADER_TIMEOUT, SOCKET_NAME, Front
 from ivig_graph.serve.granian_settings import GranianSettings
-
-if TYPE_CHECKING:
-    pass
 
 HEADER_READ_TIMEOUT_MS = HEADER_TIMEOUT * 1000  # the same deadline as the front's
 # prometheus-client's own name for its multiprocess directory (web/metrics.py reads it).

@@ -78,7 +78,7 @@ def _describe_dataset(graph: Graph, dataset: BuiltDataset) -> BNode:
         graph.add((named, SD.name, name))
         graph.add((named, SD.graph, described))
         graph.add((described, RDF.type, SD.Graph))
-        graph.add((described, DCTERMS.title, Literal(GRAPH_TITLES.get(URIRef(name), str(name)))))
+        graph.add((described, DCTERMS.title, Literal(GRAPH_TITLES[name])))
         for key, predicate in _STATISTICS.items():
             value = statistics.get(str(name), {}).get(key)
             if isinstance(value, int):
